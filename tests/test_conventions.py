@@ -1,0 +1,192 @@
+"""Convention tests over every notebook (see ../shared/CONVENTIONS.md and the README).
+
+These check what strict nbval cannot: how a notebook opens and closes, that its
+stored outputs came from one clean top-to-bottom run, and that nothing noisy or
+machine-specific was stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import NOTEBOOK_DIR, NOTEBOOKS, REPO_ROOT, SKIPPED_CELLS
+
+IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
+RAISES_MARK = "NBVAL_RAISES_EXCEPTION"
+MAX_IGNORED_SHARE = 0.15
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def markdown_headings(nb):
+    """(level, text, cell index) for every markdown heading outside code fences."""
+    headings = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        in_fence = False
+        for line in source(cell).splitlines():
+            if line.strip().startswith("```"):
+                in_fence = not in_fence
+            match = re.match(r"^(#{1,6})\s+(.*)", line)
+            if match and not in_fence:
+                headings.append((len(match.group(1)), match.group(2).strip(), index))
+    return headings
+
+
+def code_cells(nb):
+    return [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+
+
+def test_there_are_notebooks_numbered_in_reading_order():
+    assert NOTEBOOKS, "no notebooks found"
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(len(numbers))), f"notebook numbers must run 00, 01, ... without gaps: {numbers}"
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+    strays = [p.name for p in NOTEBOOK_DIR.glob("*.ipynb") if p not in NOTEBOOKS]
+    assert not strays, f"notebooks outside the numbered series (drafts, copies?): {strays}"
+
+
+ids = [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_opening(path):
+    nb = load(path)
+    headings = markdown_headings(nb)
+    h1 = [h for h in headings if h[0] == 1]
+    assert len(h1) == 1, f"{path.name}: exactly one H1 title expected, found {[h[1] for h in h1]}"
+    assert h1[0][2] == 0, f"{path.name}: the H1 title belongs in the first cell"
+    opening = "\n".join(source(c) for c in nb["cells"][:3] if c["cell_type"] == "markdown")
+    assert re.search(r"what you.ll learn", opening, re.I), f"{path.name}: no 'What you'll learn' in the opening"
+    section = re.split(r"what you.ll learn", opening, flags=re.I)[1]
+    bullets = []
+    for line in section.splitlines()[1:]:
+        if re.match(r"^\s*[-*] ", line):
+            bullets.append(line)
+        elif bullets and not line.strip():
+            break
+    assert 3 <= len(bullets) <= 6, f"{path.name}: 'What you'll learn' wants 3 to 6 bullets, has {len(bullets)}"
+    assert re.search(r"prerequisites", opening, re.I), f"{path.name}: no Prerequisites in the opening"
+    assert re.search(r"\btime\b", opening, re.I), f"{path.name}: no Time (reading and CPU run time) in the opening"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_setup_cell_seeds_and_picks_device_with_cpu_fallback(path):
+    nb = load(path)
+    first_index, first = code_cells(nb)[0]
+    src = source(first)
+    assert "seed_everything(" in src, f"{path.name}: the first code cell must seed (helpers.seed_everything)"
+    assert "get_device()" in src, f"{path.name}: the first code cell must pick the device (helpers.get_device)"
+    # Versions and device are printed in a cell nbval ignores, right after the setup cell.
+    _, second = code_cells(nb)[1]
+    assert IGNORE_MARK in source(second) and "environment_summary(" in source(second), (
+        f"{path.name}: the second code cell should print helpers.environment_summary(...) under {IGNORE_MARK}"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_closing_sections(path):
+    nb = load(path)
+    h2 = [(text.lower(), index) for level, text, index in markdown_headings(nb) if level == 2]
+    titles = [t for t, _ in h2]
+    for name in ("summary", "exercises", "next"):
+        assert any(t.startswith(name) for t in titles), f"{path.name}: missing '## {name.title()}' section"
+    order = [next(i for i, t in enumerate(titles) if t.startswith(n)) for n in ("summary", "exercises", "next")]
+    assert order == sorted(order), f"{path.name}: closing sections must be Summary, Exercises, Next in that order"
+    # Exercises come with a way to check the answer: an assert (in prose or in a checker cell).
+    start = h2[order[1]][1]
+    end = h2[order[2]][1]
+    exercises = "\n".join(source(c) for c in nb["cells"][start:end])
+    assert "assert" in exercises, f"{path.name}: each exercise needs a check (an assert or expected value)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_executed_once_top_to_bottom_with_clean_outputs(path):
+    nb = load(path)
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
+    cells = code_cells(nb)
+    counts = [c.get("execution_count") for _, c in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"{path.name}: run it top to bottom with `make execute NB={path.relative_to(REPO_ROOT)}` (counts {counts})"
+    )
+    for index, cell in cells:
+        src = source(cell)
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "error":
+                assert RAISES_MARK in src, f"{path.name} cell {index}: error output in a cell not marked {RAISES_MARK}"
+            if out["output_type"] == "stream":
+                assert out["name"] != "stderr", (
+                    f"{path.name} cell {index}: stderr in stored output (a warning?): {''.join(out['text'])[:200]!r}"
+                )
+            text = json.dumps(out)
+            assert not re.search(r"0x[0-9a-f]{8,}", text), f"{path.name} cell {index}: memory address in output"
+            assert "/root/" not in text and "/tmp/" not in text, f"{path.name} cell {index}: machine path in output"
+        if RAISES_MARK in src:
+            assert any(o["output_type"] == "error" for o in cell.get("outputs", [])), (
+                f"{path.name} cell {index}: marked {RAISES_MARK} but stores no error"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_few_ignored_outputs_and_explicit_skips(path):
+    nb = load(path)
+    cells = code_cells(nb)
+    ignored = [i for i, c in cells if IGNORE_MARK in source(c)]
+    assert len(ignored) <= MAX_IGNORED_SHARE * len(cells), (
+        f"{path.name}: {len(ignored)} of {len(cells)} code cells ignore their output (at most 15%)"
+    )
+    for index, cell in cells:
+        if "NBVAL_SKIP" in source(cell):
+            key = f"{path.name}#{index}"
+            assert key in SKIPPED_CELLS, f"{key} is skipped by nbval but not listed in tests/conftest.py SKIPPED_CELLS"
+
+
+def test_strict_mode_everywhere():
+    for name in ("Makefile", "pytest.ini", ".ci/run", "README.md"):
+        text = (REPO_ROOT / name).read_text()
+        assert "nbval-lax" not in text, f"{name} mentions --nbval-lax: the series is checked strictly"
+    assert "--nbval " in (REPO_ROOT / "pytest.ini").read_text() or "--nbval\n" in (REPO_ROOT / "pytest.ini").read_text()
+    sanitize_files = sorted(p.name for p in REPO_ROOT.glob("*sanitize*"))
+    assert sanitize_files == ["nbval_sanitize.cfg"], f"exactly one sanitize file expected: {sanitize_files}"
+
+
+def test_sanitize_file_format():
+    """Each section is exactly one regex: line followed immediately by its replace: line."""
+    lines = [ln for ln in (REPO_ROOT / "nbval_sanitize.cfg").read_text().splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    sections = 0
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            sections += 1
+            assert lines[i + 1].startswith("regex: "), f"{line}: first line must be 'regex: ...'"
+            assert lines[i + 2].startswith("replace:"), f"{line}: 'replace:' must follow the regex line"
+            re.compile(lines[i + 1][len("regex: "):])
+    assert sections >= 1
+
+
+def test_readme_table_lists_every_notebook_in_order():
+    readme = (REPO_ROOT / "README.md").read_text()
+    linked = re.findall(r"\]\((notebooks/\d\d_[a-z0-9_]+\.ipynb)\)", readme)
+    expected = [f"notebooks/{p.name}" for p in NOTEBOOKS]
+    table = [name for name in dict.fromkeys(linked)]
+    assert table == expected, f"README's notebook table must list {expected} in order, found {table}"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    ci = [ln.strip() for ln in (REPO_ROOT / ".ci/run").read_text().splitlines()
+          if ln.strip() and not ln.startswith("#") and not ln.startswith(("set ", "cd "))]
+    assert ci == ["make test"], f".ci/run should only call the README's test command, found {ci}"
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "make test" in readme and "make lab" in readme
