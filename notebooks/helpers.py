@@ -188,7 +188,7 @@ class MyReLU(torch.autograd.Function):
     def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:
         (input,) = ctx.saved_tensors
         grad_input = grad_output.clone()
-        grad_input[input < 0] = 0  # d relu(x)/dx is 0 for x < 0 and 1 for x > 0
+        grad_input[input <= 0] = 0  # relu'(x) is 1 for x > 0, else 0 (at 0 too, as in torch.relu)
         return grad_input
 
 

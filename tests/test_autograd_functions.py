@@ -34,7 +34,9 @@ def test_myrelu_passes_gradcheck_in_float64(generator):
 
 
 def test_myrelu_matches_torch_relu_forward_and_backward(generator):
-    x = torch.randn(8, 5, generator=generator, requires_grad=True)
+    x = torch.randn(8, 5, generator=generator)
+    x[0] = 0.0  # at exactly 0 torch.relu's gradient is 0: MyReLU must agree there too
+    x.requires_grad_()
     x_ref = x.detach().clone().requires_grad_()
     upstream = torch.randn(8, 5, generator=generator)
     out, ref = MyReLU.apply(x), torch.relu(x_ref)
@@ -45,10 +47,10 @@ def test_myrelu_matches_torch_relu_forward_and_backward(generator):
 
 
 def test_myrelu_leaves_its_input_untouched():
-    x = torch.tensor([-1.0, 2.0], requires_grad=True)
+    x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     MyReLU.apply(x).sum().backward()
-    assert torch.equal(x.detach(), torch.tensor([-1.0, 2.0]))
-    assert torch.equal(x.grad, torch.tensor([0.0, 1.0]))
+    assert torch.equal(x.detach(), torch.tensor([-1.0, 0.0, 2.0]))
+    assert torch.equal(x.grad, torch.tensor([0.0, 0.0, 1.0]))
 
 
 def test_straight_through_round_rounds_forward_and_passes_the_gradient_through():
