@@ -1,0 +1,226 @@
+"""Render the series to static HTML for reading without running anything (`make html`).
+
+    python scripts/render_html.py [--out build/html]
+
+Every numbered notebook becomes one self-contained page (nbconvert's "lab" template, stored
+outputs as they are in the repository: nothing is executed). Images are embedded as data URIs:
+plot outputs already are, and the figures markdown cells show from ../images/ are inlined here,
+so a page can be copied or mailed on its own. Each page ends with links to the previous page,
+the index and the next page; links between notebooks point to their pages, and other relative
+links (helper files, the README) point back into the repository.
+
+index.html lists the notebooks in reading order with their CPU run time. The run time comes from
+the README's notebook table (its "CPU run time" column), the one place the series publishes it;
+where the README has no such column or row, from the notebook's own opening line ("**Time:**
+... N s to run on a CPU"). Measuring at render time would mean executing every notebook, minutes
+of work for a page that should take seconds to build, and numbers that differ from the README's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import mimetypes
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+DEFAULT_OUT = REPO_ROOT / "build" / "html"
+
+NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+")
+IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+HREF = re.compile(r"""(\bhref=)(["'])(.*?)\2""", re.IGNORECASE)
+
+
+def notebooks() -> list[Path]:
+    """The numbered notebooks, in reading order."""
+    return sorted(p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb") if NOTEBOOK_NAME.fullmatch(p.stem))
+
+
+def title_of(nb) -> str:
+    """The notebook's H1 title (first cell), or its file name."""
+    for cell in nb.cells[:1]:
+        match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
+        if match:
+            return match.group(1).strip()
+    return ""
+
+
+def readme_run_times(readme: Path) -> dict[str, str]:
+    """{"NN_name": "12 s"} from the README's notebook table, column "CPU run time"."""
+    if not readme.exists():
+        return {}
+    times, column = {}, None
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("|"):
+            column = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        lowered = [c.lower() for c in cells]
+        if "cpu run time" in lowered:
+            column = lowered.index("cpu run time")
+            continue
+        link = re.search(r"notebooks/(\d\d_[a-z0-9_]+)\.ipynb", line)
+        if column is not None and link and column < len(cells):
+            value = re.sub(r"[*_`]", "", cells[column]).strip()
+            if value:
+                times[link.group(1)] = value
+    return times
+
+
+def stated_run_time(nb) -> str | None:
+    """The run time a notebook states in its opening: '... 12 s to run on a CPU'."""
+    opening = nb.cells[0].source if nb.cells else ""
+    match = re.search(r"(~?\s*[\d.]+(?:\s*(?:-|to|–)\s*[\d.]+)?\s*(?:s|seconds|min|minutes))\s+to run", opening)
+    return " ".join(match.group(1).split()) if match else None
+
+
+def data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def embed_local_images(page: str, base: Path, name: str) -> str:
+    """Inline every <img src> that is a local file (raw HTML in markdown, anything nbconvert left)."""
+
+    def inline(match: re.Match) -> str:
+        src = html.unescape(match.group(3))
+        if src.startswith(("data:", "http://", "https://", "//")):
+            return match.group(0)
+        path = (base / src.split("?")[0].split("#")[0]).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"{name}: image {src} not found (looked for {path})")
+        return f"{match.group(1)}{match.group(2)}{data_uri(path)}{match.group(2)}"
+
+    return IMG_SRC.sub(inline, page)
+
+
+def rewrite_links(page: str, series: set[str], repo_prefix: str) -> str:
+    """Links to notebooks of the series go to their pages; other relative links back into the repo."""
+
+    def fix(match: re.Match) -> str:
+        target = match.group(3)
+        if not target or target.startswith(("#", "data:", "mailto:")) or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+            return match.group(0)
+        path, _, anchor = target.partition("#")
+        stem = Path(path).stem
+        if path.endswith(".ipynb") and stem in series and "/" not in path.replace("./", ""):
+            new = f"{stem}.html" + (f"#{anchor}" if anchor else "")
+        elif path.startswith("/"):
+            return match.group(0)
+        else:
+            new = repo_prefix + target
+        return f"{match.group(1)}{match.group(2)}{new}{match.group(2)}"
+
+    return HREF.sub(fix, page)
+
+
+def nav_bar(prev_page: tuple[str, str] | None, next_page: tuple[str, str] | None) -> str:
+    parts = []
+    if prev_page:
+        parts.append(f'<a class="nav-prev" rel="prev" href="{prev_page[0]}">&larr; {html.escape(prev_page[1])}</a>')
+    parts.append('<a class="nav-index" href="index.html">Index</a>')
+    if next_page:
+        label = f"Next: {html.escape(next_page[1])} &rarr;"
+        parts.append(f'<a class="nav-next" rel="next" href="{next_page[0]}">{label}</a>')
+    else:
+        parts.append('<span class="nav-end">The end of the series</span>')
+    return (
+        '<nav class="series-nav" style="display:flex;gap:2em;justify-content:space-between;'
+        'max-width:60em;margin:2em auto;padding:1em;border-top:1px solid #ccc;font-family:sans-serif">'
+        + "".join(parts) + "</nav>\n"
+    )
+
+
+def index_page(rows: list[dict]) -> str:
+    items = "\n".join(
+        f'<tr><td>{r["number"]}</td><td><a href="{r["page"]}">{html.escape(r["title"])}</a></td>'
+        f'<td>{html.escape(r["run_time"])}</td></tr>'
+        for r in rows
+    )
+    first = f'<p><a rel="next" href="{rows[0]["page"]}">Start reading: {html.escape(rows[0]["title"])} &rarr;</a></p>' \
+        if rows else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Learn PyTorch: the notebook series</title>
+<style>
+body {{ font-family: sans-serif; max-width: 50em; margin: 2em auto; padding: 0 1em; line-height: 1.5; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; }}
+</style>
+</head>
+<body>
+<h1>Learn PyTorch: the notebook series</h1>
+<p>The notebooks in reading order, rendered with their stored outputs. The run time is what each takes on a CPU.</p>
+<table id="notebooks">
+<thead><tr><th>#</th><th>Notebook</th><th>CPU run time</th></tr></thead>
+<tbody>
+{items}
+</tbody>
+</table>
+{first}
+</body>
+</html>
+"""
+
+
+def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None, readme: Path | None = None) -> list[dict]:
+    """Render ``paths`` (default: every notebook) and index.html into ``out_dir``; return the index rows."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    paths = paths if paths is not None else notebooks()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    times = readme_run_times(readme if readme is not None else REPO_ROOT / "README.md")
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    try:
+        repo_prefix = Path(*[".."] * len(out_dir.resolve().relative_to(REPO_ROOT).parts)).as_posix() + "/notebooks/"
+    except ValueError:  # rendering outside the repository (a test's tmp dir): point at the absolute folder
+        repo_prefix = NOTEBOOK_DIR.as_uri() + "/"
+
+    loaded = [(path, nbformat.read(path, as_version=4)) for path in paths]
+    rows = [
+        {
+            "number": path.stem[:2],
+            "name": path.stem,
+            "page": f"{path.stem}.html",
+            "title": title_of(nb) or path.stem,
+            "run_time": times.get(path.stem) or stated_run_time(nb) or "n/a",
+        }
+        for path, nb in loaded
+    ]
+    series = {row["name"] for row in rows}
+    for i, ((path, nb), row) in enumerate(zip(loaded, rows)):
+        resources = {"metadata": {"path": str(path.parent), "name": row["title"]}}
+        page, _ = exporter.from_notebook_node(nb, resources=resources)
+        page = embed_local_images(page, path.parent, path.name)
+        page = rewrite_links(page, series, repo_prefix)
+        prev_page = (rows[i - 1]["page"], rows[i - 1]["title"]) if i > 0 else None
+        next_page = (rows[i + 1]["page"], rows[i + 1]["title"]) if i + 1 < len(rows) else None
+        page = page.replace("</body>", nav_bar(prev_page, next_page) + "</body>", 1)
+        (out_dir / row["page"]).write_text(page, encoding="utf-8")
+    (out_dir / "index.html").write_text(index_page(rows), encoding="utf-8")
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default build/html)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    rows = render(args.out)
+    size = sum(p.stat().st_size for p in Path(args.out).glob("*.html"))
+    print(f"rendered {len(rows)} notebooks and index.html into {args.out} "
+          f"({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,279 @@
+"""The main job, done the way a reader does it: JupyterLab in a real browser.
+
+JupyterLab is started as `make lab` starts it (`jupyter lab --notebook-dir=... --no-browser
+--ip=127.0.0.1 --port=... [--allow-root]`), on a free loopback port and with a token. Headless
+Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is ever downloaded) opens a
+notebook, runs every cell from the Run menu, waits until the kernel is done, and reads the result
+off the page: every code cell numbered 1..N in order and no error or stderr output anywhere. A
+screenshot goes to output/browser/.
+
+The notebook is served from a copy in a temporary folder (with helpers.py and images/ beside it,
+as in the repository), so that whatever the notebook writes stays there, and JupyterLab's autosave
+is switched off; the tests check that neither the copy nor the repository's notebook changed. A
+second test runs a copy with a cell that raises and checks that the checker reports it.
+
+Without Chromium the tests skip and say so (`pytest -ra` lists the reason); `make test` first runs
+scripts/ensure_chromium.sh, which installs it where it can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import NOTEBOOK_DIR, REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOT_DIR = REPO_ROOT / "output" / "browser"
+# A quick notebook: the test is about the browser path, not about the slowest notebook.
+NOTEBOOK = next((n for n in ("01_tensors.ipynb", "00_before_you_start.ipynb") if (NOTEBOOK_DIR / n).exists()), None)
+RUN_TIMEOUT_S = 120
+
+# JupyterLab settings for the test: no autosave (the page must not write the notebook back), every
+# cell kept in the page (no windowing, so all prompts and outputs can be read), no news or update checks.
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"checkForUpdates": False, "fetchNews": "false"},
+}
+
+if not CHROMIUM.exists():
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/ensure_chromium.sh could not install it: "
+                "it needs root and apt-get); the real-browser JupyterLab test cannot run", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (from requirements.txt) is not installed")
+if NOTEBOOK is None:
+    pytest.skip("no notebook 00 or 01 to open in the browser", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git_status(*paths: str) -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=REPO_ROOT, capture_output=True,
+                          text=True, check=True).stdout
+
+
+class Lab:
+    """A JupyterLab server on a copy of the series' layout (notebooks/, images/) in ``root``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.notebooks = root / "notebooks"
+        self.notebooks.mkdir(parents=True)
+        shutil.copy2(NOTEBOOK_DIR / "helpers.py", self.notebooks / "helpers.py")
+        if (REPO_ROOT / "images").is_dir():
+            shutil.copytree(REPO_ROOT / "images", root / "images")
+        settings = root / "lab-settings"
+        for name, values in LAB_SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ,
+               "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
+               "JUPYTER_CONFIG_DIR": str(root / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+               "IPYTHONDIR": str(root / "ipython")}
+        # The README's run command (`make lab`), on a free port and with a token.
+        cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--notebook-dir={self.notebooks}",
+               "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        self.log = (root / "lab.log").open("w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.wait_ready()
+
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                self.api("/api/status")
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"jupyter lab did not answer within {timeout} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return (self.root / "lab.log").read_text()[-3000:]
+
+    def shutdown_kernels(self) -> None:
+        for kernel in self.api("/api/kernels") or []:
+            self.api(f"/api/kernels/{kernel['id']}", method="DELETE")
+
+    def stop(self) -> None:
+        try:
+            self.shutdown_kernels()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    server = Lab(tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# What the page shows, read in one go: each code cell's prompt and whether it shows an error or stderr.
+READ_CELLS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => ({
+    prompt: (cell.querySelector('.jp-InputArea-prompt') || {}).textContent || '',
+    outputs: cell.querySelectorAll('.jp-OutputArea-output').length,
+    errors: [...cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
+              .map(e => e.textContent.trim().split('\\n').slice(-1)[0]),
+}))"""
+
+
+# True once every code cell shows an empty prompt and no output.
+ALL_CLEARED = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].every(cell =>
+    !/\\d/.test(cell.querySelector('.jp-InputArea-prompt').textContent)
+    && !cell.querySelector('.jp-OutputArea-output'))"""
+
+
+def wait_for_kernel(lab: Lab, page, name: str, timeout: float = 90) -> None:
+    """Wait until the notebook's kernel is started and idle, as the status bar shows it.
+
+    On a slow first load JupyterLab may ask which kernel to start; a user accepts the proposed
+    one (the notebook's own, Python 3), and so does this.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+            dialog.first.get_by_role("button", name="Select", exact=True).click()
+        sessions = lab.api("/api/sessions") or []
+        idle = any(s["path"].endswith(name) and s["kernel"]["execution_state"] == "idle" for s in sessions)
+        status = page.locator("#jp-main-statusbar").inner_text() if page.locator("#jp-main-statusbar").count() else ""
+        if idle and "| Idle" in status:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{name}: no idle kernel after {timeout} s (status bar: {status!r})")
+
+
+def click_menu(page, menu: str, item: str) -> None:
+    page.get_by_role("menuitem", name=menu, exact=True).click()
+    page.get_by_role("menuitem", name=item, exact=True).click()
+
+
+def run_all_in_browser(lab: Lab, browser, name: str, screenshot: Path, expect_error: bool = False) -> list[dict]:
+    """Open ``name`` in JupyterLab, clear it, run all cells from the Run menu, wait; return what each code cell shows.
+
+    Outputs are cleared first so that what the page shows afterwards can only come from this run,
+    not from the outputs stored in the file.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    try:
+        page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
+        wait_for_kernel(lab, page, name)
+        click_menu(page, "Edit", "Clear Outputs of All Cells")
+        page.wait_for_function(ALL_CLEARED, timeout=30_000)
+        click_menu(page, "Run", "Run All Cells")
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        settled = 0
+        while True:
+            cells = page.evaluate(READ_CELLS)
+            prompts = [c["prompt"] for c in cells]
+            running = any("*" in p for p in prompts)
+            numbered = all(any(ch.isdigit() for ch in p) for p in prompts)
+            errored = any(c["errors"] for c in cells)
+            # Done: nothing queued or running, and either every cell ran or one failed (which stops Run All).
+            finished = errored if expect_error else (numbered or errored)
+            settled = settled + 1 if not running and finished else 0
+            if settled >= 3:  # stable over three looks, not a gap between two cells
+                break
+            if time.monotonic() > deadline:
+                page.screenshot(path=str(screenshot))
+                pytest.fail(f"{name}: cells still running after {RUN_TIMEOUT_S} s: {prompts}")
+            time.sleep(0.5)
+        page.screenshot(path=str(screenshot))
+        return cells
+    finally:
+        page.close()
+
+
+def test_run_all_cells_in_jupyterlab_in_chromium(lab, browser):
+    shutil.copy2(NOTEBOOK_DIR / NOTEBOOK, lab.notebooks / NOTEBOOK)
+    copy_before = (lab.notebooks / NOTEBOOK).read_bytes()
+    repo_before = git_status(f"notebooks/{NOTEBOOK}")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOT_DIR / f"{Path(NOTEBOOK).stem}.png"
+
+    cells = run_all_in_browser(lab, browser, NOTEBOOK, screenshot)
+
+    expected = len([c for c in nbformat.read(NOTEBOOK_DIR / NOTEBOOK, as_version=4).cells if c.cell_type == "code"])
+    assert len(cells) == expected, f"the page shows {len(cells)} code cells, the notebook has {expected}"
+    errors = {i: c["errors"] for i, c in enumerate(cells) if c["errors"]}
+    assert not errors, f"{NOTEBOOK}: error or stderr output in code cells {errors} (see {screenshot})"
+    counts = [int("".join(ch for ch in c["prompt"] if ch.isdigit())) for c in cells]
+    assert counts == list(range(1, expected + 1)), f"cells did not all run once, in order: {counts}"
+    # The outputs on the page come from this run (they were cleared first): where the stored
+    # notebook has output, the page shows output again.
+    stored = [bool(c.outputs) for c in nbformat.read(NOTEBOOK_DIR / NOTEBOOK, as_version=4).cells
+              if c.cell_type == "code"]
+    assert [c["outputs"] > 0 for c in cells] == stored, "the page's outputs differ from the stored ones"
+    assert screenshot.stat().st_size > 10_000
+    # Autosave was off and nothing saved: the served copy and the repository's notebook are untouched.
+    assert (lab.notebooks / NOTEBOOK).read_bytes() == copy_before, "JupyterLab wrote the notebook back"
+    assert git_status(f"notebooks/{NOTEBOOK}") == repo_before
+
+
+def test_a_cell_that_raises_is_reported(lab, browser):
+    """The checker is not blind: a copy of the notebook with a failing first code cell is reported."""
+    nb = nbformat.read(NOTEBOOK_DIR / NOTEBOOK, as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    assert len(code) > 1
+    broken_at = code[0]  # first, so the check costs no imports: Run All stops right there
+    nb.cells.insert(broken_at, nbformat.v4.new_code_cell("raise RuntimeError('a deliberately broken cell')"))
+    nbformat.write(nb, lab.notebooks / "broken.ipynb")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    cells = run_all_in_browser(lab, browser, "broken.ipynb", SCREENSHOT_DIR / "broken.png", expect_error=True)
+
+    errors = {i: c["errors"] for i, c in enumerate(cells) if c["errors"]}
+    assert list(errors) == [0], f"expected an error in the first code cell only, found {errors}"
+    assert "RuntimeError: a deliberately broken cell" in errors[0][0]
+    ran = [any(ch.isdigit() for ch in c["prompt"]) for c in cells]
+    assert ran[0] and not any(ran[1:]), f"Run All should stop at the failing cell: {ran}"
