@@ -119,13 +119,18 @@ def rewrite_links(page: str, series: set[str], repo_prefix: str) -> str:
     return HREF.sub(fix, page)
 
 
+def title_html(title: str) -> str:
+    """A title for HTML: escaped, with markdown `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(title, quote=False))
+
+
 def nav_bar(prev_page: tuple[str, str] | None, next_page: tuple[str, str] | None) -> str:
     parts = []
     if prev_page:
-        parts.append(f'<a class="nav-prev" rel="prev" href="{prev_page[0]}">&larr; {html.escape(prev_page[1])}</a>')
+        parts.append(f'<a class="nav-prev" rel="prev" href="{prev_page[0]}">&larr; {title_html(prev_page[1])}</a>')
     parts.append('<a class="nav-index" href="index.html">Index</a>')
     if next_page:
-        label = f"Next: {html.escape(next_page[1])} &rarr;"
+        label = f"Next: {title_html(next_page[1])} &rarr;"
         parts.append(f'<a class="nav-next" rel="next" href="{next_page[0]}">{label}</a>')
     else:
         parts.append('<span class="nav-end">The end of the series</span>')
@@ -138,12 +143,12 @@ def nav_bar(prev_page: tuple[str, str] | None, next_page: tuple[str, str] | None
 
 def index_page(rows: list[dict]) -> str:
     items = "\n".join(
-        f'<tr><td>{r["number"]}</td><td><a href="{r["page"]}">{html.escape(r["title"])}</a></td>'
+        f'<tr><td>{r["number"]}</td><td><a href="{r["page"]}">{title_html(r["title"])}</a></td>'
         f'<td>{html.escape(r["run_time"])}</td></tr>'
         for r in rows
     )
-    first = f'<p><a rel="next" href="{rows[0]["page"]}">Start reading: {html.escape(rows[0]["title"])} &rarr;</a></p>' \
-        if rows else ""
+    first = (f'<p><a rel="next" href="{rows[0]["page"]}">Start reading: {title_html(rows[0]["title"])} &rarr;</a></p>'
+             if rows else "")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -198,7 +203,7 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None, readme:
     ]
     series = {row["name"] for row in rows}
     for i, ((path, nb), row) in enumerate(zip(loaded, rows)):
-        resources = {"metadata": {"path": str(path.parent), "name": row["title"]}}
+        resources = {"metadata": {"path": str(path.parent), "name": row["title"].replace("`", "")}}
         page, _ = exporter.from_notebook_node(nb, resources=resources)
         page = embed_local_images(page, path.parent, path.name)
         page = rewrite_links(page, series, repo_prefix)
