@@ -70,7 +70,10 @@ def main() -> None:
         elif kind == "tf":
             if tf_import is None:
                 tf_import = median_seconds(code_notebook(
-                    "import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\nimport torch\nimport tensorflow"),
+                    "import os\n"
+                    "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+                    "os.environ['TF_ENABLE_ONEDNN_OPTS'] = '0'\n"
+                    "import torch\nimport tensorflow"),
                     args.repeat) - floor
             limit = floor + tf_import + value
             label = f"<= floor + TF import ({tf_import:.1f} s) + {value} s ({limit:.1f} s)"
