@@ -355,14 +355,31 @@ def load_digits_arrays():
 
     Returns ``(images, labels)`` as NumPy arrays: ``images`` is uint8 of shape
     (1797, 8, 8) scaled from the original 0..16 to 0..255, ``labels`` is int64.
-    Nothing is downloaded. Taught in 11_data_handling.
+    Nothing is downloaded. The table is read straight from scikit-learn's
+    package data (``sklearn/datasets/data/digits.csv.gz``, what
+    ``sklearn.datasets.load_digits`` reads), which skips importing
+    scikit-learn and SciPy (seconds); if that file ever moves, it falls back
+    to ``load_digits``. Taught in 11_data_handling.
     """
-    import numpy as np
-    from sklearn.datasets import load_digits
+    import importlib.util
 
-    digits = load_digits()
-    images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)
-    return images, digits.target.astype(np.int64)
+    import numpy as np
+
+    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    table = None
+    if spec is not None and spec.submodule_search_locations:
+        csv_gz = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+        if csv_gz.is_file():
+            table = np.loadtxt(csv_gz, delimiter=",")
+    if table is not None and table.shape == (1797, 65):
+        pixels, target = table[:, :-1].reshape(-1, 8, 8), table[:, -1]
+    else:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        pixels, target = digits.images, digits.target
+    images = np.round(pixels * (255.0 / 16.0)).astype(np.uint8)
+    return images, target.astype(np.int64)
 
 
 def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0):
@@ -460,15 +477,18 @@ def write_digits_png(folder, images=None, labels=None) -> Path:
 
 
 def read_gray_image(path) -> torch.Tensor:
-    """Decode a PNG/JPEG file into a uint8 tensor of shape (1, H, W), one channel.
+    """Read an image file (PNG, JPEG, ...) into a uint8 tensor of shape (1, H, W), one channel.
 
-    The default loader of :class:`ImagesDataset`. Unlike torchvision's
-    ``default_loader`` (which returns a 3-channel RGB PIL image) it keeps
-    grayscale images gray. Taught in 11_data_handling.
+    The default loader of :class:`ImagesDataset`: Pillow opens the file in
+    grayscale mode "L". torchvision's ``default_loader`` would convert it to
+    three-channel RGB instead. Taught in 11_data_handling.
     """
-    from torchvision.io import ImageReadMode, decode_image
+    import numpy as np
+    from PIL import Image
 
-    return decode_image(str(path), mode=ImageReadMode.GRAY)
+    with Image.open(path) as image:
+        pixels = np.array(image.convert("L"), dtype=np.uint8)
+    return torch.from_numpy(pixels).unsqueeze(0)
 
 
 def check_columns(df, source: str = "table") -> None:
@@ -556,3 +576,23 @@ def digits_transforms(train: bool):
         ]
     steps.append(v2.ToDtype(torch.float32, scale=True))
     return v2.Compose(steps)
+
+
+class SlowLoader:
+    """A loader that waits ``seconds`` before each read, imitating slow storage (a network disk, say).
+
+    ``ImagesDataset(df, loader=SlowLoader(0.002))`` makes loading, not
+    computing, the bottleneck: the case where DataLoader workers pay off.
+    A class in this module (not a lambda) so that workers can unpickle it.
+    Taught in 11_data_handling.
+    """
+
+    def __init__(self, seconds: float, loader=None):
+        self.seconds = seconds
+        self.loader = read_gray_image if loader is None else loader
+
+    def __call__(self, path):
+        import time
+
+        time.sleep(self.seconds)
+        return self.loader(path)

@@ -1,0 +1,50 @@
+"""TensorBoard in a PyTorch process without TensorFlow and without noise on stderr (notebook 10_logging)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from conftest import NOTEBOOK_DIR
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, warnings
+    import torch
+    from helpers import quiet_tensorboard
+
+    quiet_tensorboard()
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
+
+    run_dir = sys.argv[1]
+    writer = SummaryWriter(log_dir=run_dir)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU())
+    with warnings.catch_warnings():  # as in the notebook: torch.jit.trace's own deprecation, nothing else
+        warnings.filterwarnings("ignore", message=r".*torch\\.jit\\.trace", category=FutureWarning)
+        writer.add_graph(model, torch.zeros(1, 4))
+    values = [0.5, 0.25, 0.125]
+    for step, value in enumerate(values):
+        writer.add_scalar("loss", value, step)
+    writer.add_histogram("weights", model[0].weight, 0)
+    writer.close()
+
+    accumulator = EventAccumulator(run_dir, size_guidance={"scalars": 0})
+    accumulator.Reload()
+    assert [e.value for e in accumulator.Scalars("loss")] == values
+    assert accumulator.Histograms("weights")[0].histogram_value.num == 12
+    assert accumulator.Tags()["graph"]
+    print("tensorflow imported:", "tensorflow" in sys.modules)
+    """
+)
+
+
+def test_tensorboard_round_trip_is_quiet_and_skips_tensorflow(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "run")],
+        cwd=NOTEBOOK_DIR, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "tensorflow imported: False"
+    assert result.stderr == "", f"noise on stderr: {result.stderr[:2000]}"
