@@ -29,6 +29,7 @@ def execute(path: Path) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
         record_timing=False,
+        store_widget_state=False,  # tqdm widgets: their state is random ids, not content
         allow_errors=False,
     )
     # nbclient only lets a cell raise if it carries the "raises-exception" tag;
