@@ -42,6 +42,7 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)  # widget state: random ids, nothing a reader or nbval needs
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         # Drop the tag again: nbval reads both, and warns when comment and tag overlap.
