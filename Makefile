@@ -1,15 +1,18 @@
 # The two commands a reader needs:
-#   make lab    build .venv if needed, then start JupyterLab on notebooks/
-#   make test   build .venv if needed, then run the whole test suite (CI runs this)
-# And for maintainers:
+#   make lab     build .venv if needed, then start JupyterLab at the first notebook
+#   make test    build .venv if needed, then run the whole test suite (CI runs this)
+# For contributors and maintainers:
+#   make unit                          the quick loop: unit, convention and config tests, no notebook runs
 #   make execute [NB=notebooks/01_tensors.ipynb]  re-run notebooks in place to regenerate stored outputs
-#   make bench                                     notebook run times vs the import-torch floor (median of 3)
-#   make images                                    redraw the figures in images/
-#   make html                                      render the series to build/html/
-#   make lint                                      ruff over the notebooks, helpers and scripts
+#   make portability [VARIANTS=...]    strict nbval under every emulated CPU variant, as a table
+#   make pythons                       strict nbval under every installed supported Python, as a table
+#   make platforms                     resolve the pinned environment for all four platforms (no install)
+#   make lock                          regenerate constraints.txt from pyproject.toml
+#   make gpu-check                     on a CUDA machine: the strict suite, listing cells that differ
+#   make bench / seed-bench            notebook run times; notebook 12's accuracy over 5 seeds vs SVC
+#   make images / html / lint / clean
 
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # Written only after a successful install, so a failed install is never taken as ready.
@@ -18,54 +21,65 @@ PORT ?= 8888
 NB ?= notebooks/*.ipynb
 # Jupyter refuses to run as root unless told; CI and many containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# JupyterLab serves the repository root (so notebooks can show ../images/*.png) and opens the first notebook;
+# no news feed, no update check.
+LAB_FLAGS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_before_you_start.ipynb \
+             --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-.PHONY: venv lab test unit lint execute bench images html browser-deps clean
+.PHONY: venv lab test unit lint execute portability pythons platforms lock gpu-check bench seed-bench images html clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+# scripts/find_python.sh picks a supported Python (3.11-3.13) or stops here, before installing anything.
+$(STAMP): pyproject.toml constraints.txt
+	@python="$$(scripts/find_python.sh)" || exit 1; \
+	if ! $(BIN)/python -c "" 2>/dev/null || ! PYTHON=$(BIN)/python scripts/find_python.sh >/dev/null 2>&1; then \
+	  echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG)
+	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(LAB_FLAGS) $(ROOT_FLAG)
 
-# The whole suite: lint, unit and convention tests, strict nbval over every notebook
-# (2 workers; --dist loadscope keeps each notebook on one kernel), then a check that
-# the run left nothing new for git to see.
-test: $(STAMP) browser-deps
-	@before="$$(git status --porcelain 2>/dev/null)"; \
-	$(BIN)/ruff check notebooks scripts tests || exit 1; \
-	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS) || exit 1; \
-	after="$$(git status --porcelain 2>/dev/null)"; \
-	if [ "$$before" != "$$after" ]; then \
-	  echo "FAILED: the test suite left files that git sees (write them below output/):"; \
-	  diff <(echo "$$before") <(echo "$$after"); exit 1; \
-	fi; \
-	echo "git status unchanged by the suite"
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check notebooks scripts tests
+	$(BIN)/ruff check
 
 execute: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py $(NB)
 
+portability: $(STAMP)
+	$(BIN)/python scripts/portability.py $(VARIANTS)
+
+pythons: $(STAMP)
+	$(BIN)/python scripts/pythons.py
+
+platforms: $(STAMP)
+	$(BIN)/python scripts/platforms.py
+
+lock: $(STAMP)
+	$(BIN)/python scripts/platforms.py --lock
+
+gpu-check: $(STAMP)
+	$(BIN)/python scripts/gpu_check.py
+
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py $(NB)
+
+seed-bench: $(STAMP)
+	$(BIN)/python scripts/seed_bench.py
 
 images: $(STAMP)
 	$(BIN)/python scripts/make_images.py
 
 html: $(STAMP)
 	$(BIN)/python scripts/render_html.py
-
-# Headless Chromium for the real-browser test; installs it where missing and possible.
-browser-deps:
-	@if [ -x scripts/ensure_chromium.sh ]; then scripts/ensure_chromium.sh; fi
 
 clean:
 	rm -rf output build

@@ -33,7 +33,8 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from helpers import DigitsCNN, load_digits_arrays, output_path, seed_everything, stratified_split
+from helpers.digits import DigitsCNN, load_digits_arrays, stratified_split
+from helpers.environment import output_path, seed_everything
 
 SEED = 0
 PER_RANK_BATCH = 32

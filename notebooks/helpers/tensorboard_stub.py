@@ -1,0 +1,23 @@
+"""TensorBoard's event writer and reader without importing TensorFlow."""
+
+from __future__ import annotations
+
+
+def use_tensorboard_without_tensorflow() -> None:
+    """Let TensorBoard's writer and reader work without importing TensorFlow.
+
+    ``torch.utils.tensorboard`` only writes event files, but TensorBoard looks
+    for TensorFlow to get a file-system layer and imports it when installed:
+    seconds of start-up and C++ log lines on stderr. TensorBoard ships a stub
+    for exactly this case and uses it when a module named
+    ``tensorboard.compat.notf`` exists; this registers that (empty) module.
+    Call it before the first ``from torch.utils.tensorboard import ...``; it
+    also tells TensorFlow, should anything still import it, to keep quiet.
+    Taught in 10_logging.
+    """
+    import os
+    import sys
+    import types
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))

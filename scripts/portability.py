@@ -1,0 +1,108 @@
+"""Run strict nbval over the notebooks under CPU variants that one machine can emulate, as a table.
+
+    python scripts/portability.py [VARIANT ...] [--notebooks notebooks/09_training_process.ipynb ...]
+
+Each variant changes the kernels torch uses (generic or AVX2 code paths, oneDNN's instruction set or
+oneDNN off), the number of threads, or the way DataLoader workers start. A stored output that passes
+under all of them does not depend on this machine's CPU. Prints notebook x variant, then the cells that
+differ. `make test` runs CI_VARIANT (tests/test_portability.py); this command runs the others on demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from notebook_runner import REPO_ROOT, series_notebooks
+
+SITE_DIR = Path(__file__).resolve().parent / "variant_site"
+
+#: name -> environment. SERIES_VARIANT_* are applied by variant_site/sitecustomize.py.
+VARIANTS: dict[str, dict[str, str]] = {
+    "generic": {"ATEN_CPU_CAPABILITY": "default"},  # no SIMD code paths in ATen
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2"},  # a CPU without AVX-512
+    "onednn-avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "no-onednn": {"SERIES_VARIANT_MKLDNN": "0"},
+    "1-thread": {"OMP_NUM_THREADS": "1"},
+    "4-threads": {"OMP_NUM_THREADS": "4"},
+    "spawn": {"SERIES_VARIANT_START_METHOD": "spawn"},  # how macOS and Windows start DataLoader workers
+}
+#: The variant `make test` runs besides the default: the one that found the most differences before the
+#: outputs were made portable (generic kernels), with spawned workers, in one extra pass.
+CI_VARIANT = "generic+spawn"
+VARIANTS[CI_VARIANT] = {**VARIANTS["generic"], **VARIANTS["spawn"]}
+
+
+def variant_environment(name: str, output_dir: Path, log_path: Path | None = None) -> dict[str, str]:
+    """The environment for a run under variant ``name``; notebooks write below ``output_dir``."""
+    env = dict(os.environ)
+    env.update(VARIANTS[name])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), env.get("PYTHONPATH")]))
+    env["SERIES_OUTPUT_DIR"] = str(output_dir)  # so that a run beside another one does not share files
+    if log_path is not None:
+        env["SERIES_VARIANT_LOG"] = str(log_path)
+    return env
+
+
+def run_nbval(notebooks: list[Path], env: dict[str, str], junit: Path, workers: int = 2) -> subprocess.CompletedProcess:
+    """Strict nbval over ``notebooks`` (the suite's own options) in a subprocess with ``env``."""
+    parallel = [f"--numprocesses={workers if workers > 1 else 0}"]
+    command = [sys.executable, "-m", "pytest", "-q", *parallel, f"--junitxml={junit}",
+               *(str(path) for path in notebooks)]
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+
+
+def failing_cells(junit: Path) -> dict[str, list[str]]:
+    """{notebook name: [failing test ids]} from a junit report."""
+    failures: dict[str, list[str]] = {}
+    if not junit.exists():
+        return failures
+    for case in ElementTree.parse(junit).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            notebook = Path(case.get("classname", "").replace(".", "/")).name or case.get("file", "?")
+            failures.setdefault(notebook, []).append(case.get("name", "?"))
+    return failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="*", default=[v for v in VARIANTS if v != CI_VARIANT],
+                        help=f"default: all of {', '.join(VARIANTS)} except {CI_VARIANT}")
+    parser.add_argument("--notebooks", nargs="*", type=Path, default=series_notebooks())
+    args = parser.parse_args()
+    unknown = [v for v in args.variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
+
+    results: dict[str, dict[str, list[str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="portability-") as tmp:
+        for variant in args.variants:
+            print(f"running {len(args.notebooks)} notebooks under {variant} ...", flush=True)
+            junit = Path(tmp) / f"{variant}.xml"
+            run = run_nbval(args.notebooks, variant_environment(variant, Path(tmp) / variant / "output"), junit)
+            results[variant] = failing_cells(junit)
+            if run.returncode not in (0, 1):  # 1: tests failed (reported below); anything else: it broke
+                print(run.stdout[-3000:], run.stderr[-3000:])
+                results[variant]["(the run itself)"] = [f"pytest exited {run.returncode}"]
+
+    names = [p.name for p in args.notebooks]
+    width = max(len(n) for n in names)
+    print("\n" + "notebook".ljust(width) + "".join(f"  {v:>14}" for v in args.variants))
+    for name in names:
+        cells = [f"{len(results[v].get(name, []))} failed" if results[v].get(name) else "ok" for v in args.variants]
+        print(name.ljust(width) + "".join(f"  {c:>14}" for c in cells))
+    failed = {v: r for v, r in results.items() if r}
+    for variant, notebooks in failed.items():
+        for notebook, cells in notebooks.items():
+            print(f"{variant}: {notebook}: {', '.join(cells)}")
+    print("every variant passed" if not failed else f"{len(failed)} of {len(args.variants)} variants differ")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
