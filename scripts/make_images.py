@@ -3,7 +3,7 @@
     python scripts/make_images.py [--out DIR]
 
 * ``autograd_graph.png``: the autograd graph of 02_autograd's classic example,
-  drawn from the real graph (``helpers.autograd_graph`` walks
+  drawn from the real graph (``helpers.autograd_graphs.autograd_graph`` walks
   ``out.grad_fn.next_functions``), not from a hand-made list.
 * ``architecture_overview.png``: the parts of a training program and how they
   talk to each other, shown at the top of 12_putting_it_together.
@@ -27,9 +27,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from helpers.environment import REPO_ROOT  # noqa: E402
+
 IMAGES_DIR = REPO_ROOT / "images"
-sys.path.insert(0, str(REPO_ROOT / "notebooks"))
 
 DPI = 150
 #: Nothing that changes between runs or machines goes into the PNG's text chunks.
@@ -82,7 +82,7 @@ def classic_example():
 
 def draw_autograd_graph(path: Path) -> Path:
     """The forward tensors (top) above the real backward graph (bottom) of the classic example."""
-    from helpers import autograd_graph, node_label
+    from helpers.autograd_graphs import autograd_graph, node_label
 
     tensors = classic_example()
     nodes, edges = autograd_graph(tensors["out"])

@@ -6,6 +6,7 @@ A notebook runs in a fresh ``python3`` kernel whose working directory is noteboo
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -88,3 +89,21 @@ def code_notebook(source: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source)]
     return nb
+
+
+def title_of(nb: nbformat.NotebookNode) -> str:
+    """The notebook's H1 title in its first cell ("01 Tensors"), or "" if it has none."""
+    first = nb.cells[0] if nb.cells else None
+    match = re.search(r"^#\s+(.+)$", first.source, re.MULTILINE) if first and first.cell_type == "markdown" else None
+    return match.group(1).strip() if match else ""
+
+
+def stated_run_time(nb: nbformat.NotebookNode) -> str | None:
+    """The CPU run time a notebook states in its opening ("**Time:** ..., 12 s to run on a CPU"): "12 s".
+
+    The opening is the one place a run time is written: the README table and the HTML index are
+    checked against it or read it, and `make bench` compares it with a measurement.
+    """
+    opening = nb.cells[0].source if nb.cells else ""
+    match = re.search(r"(\d+)\s*s to run on a CPU", opening)
+    return f"{match.group(1)} s" if match else None

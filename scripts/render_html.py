@@ -9,11 +9,8 @@ so a page can be copied or mailed on its own. Each page ends with links to the p
 the index and the next page; links between notebooks point to their pages, and other relative
 links (helper files, the README) point back into the repository.
 
-index.html lists the notebooks in reading order with their CPU run time. The run time comes from
-the README's notebook table (its "CPU run time" column), the one place the series publishes it;
-where the README has no such column or row, from the notebook's own opening line ("**Time:**
-... N s to run on a CPU"). Measuring at render time would mean executing every notebook, minutes
-of work for a page that should take seconds to build, and numbers that differ from the README's.
+index.html lists the notebooks in reading order with their CPU run time, read from each notebook's
+opening ("**Time:** ... N s to run on a CPU"), the one place a run time is written.
 """
 
 from __future__ import annotations
@@ -27,56 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+from notebook_runner import NOTEBOOK_DIR, REPO_ROOT, series_notebooks, stated_run_time, title_of
+
 DEFAULT_OUT = REPO_ROOT / "build" / "html"
 
 NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+")
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 HREF = re.compile(r"""(\bhref=)(["'])(.*?)\2""", re.IGNORECASE)
-
-
-def notebooks() -> list[Path]:
-    """The numbered notebooks, in reading order."""
-    return sorted(p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb") if NOTEBOOK_NAME.fullmatch(p.stem))
-
-
-def title_of(nb) -> str:
-    """The notebook's H1 title (first cell), or its file name."""
-    for cell in nb.cells[:1]:
-        match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE) if cell.cell_type == "markdown" else None
-        if match:
-            return match.group(1).strip()
-    return ""
-
-
-def readme_run_times(readme: Path) -> dict[str, str]:
-    """{"NN_name": "12 s"} from the README's notebook table, column "CPU run time"."""
-    if not readme.exists():
-        return {}
-    times, column = {}, None
-    for line in readme.read_text(encoding="utf-8").splitlines():
-        if not line.lstrip().startswith("|"):
-            column = None
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        lowered = [c.lower() for c in cells]
-        if "cpu run time" in lowered:
-            column = lowered.index("cpu run time")
-            continue
-        link = re.search(r"notebooks/(\d\d_[a-z0-9_]+)\.ipynb", line)
-        if column is not None and link and column < len(cells):
-            value = re.sub(r"[*_`]", "", cells[column]).strip()
-            if value:
-                times[link.group(1)] = value
-    return times
-
-
-def stated_run_time(nb) -> str | None:
-    """The run time a notebook states in its opening: '... 12 s to run on a CPU'."""
-    opening = nb.cells[0].source if nb.cells else ""
-    match = re.search(r"(~?\s*[\d.]+(?:\s*(?:-|to|–)\s*[\d.]+)?\s*(?:s|seconds|min|minutes))\s+to run", opening)
-    return " ".join(match.group(1).split()) if match else None
 
 
 def data_uri(path: Path) -> str:
@@ -175,15 +129,14 @@ th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd;
 """
 
 
-def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None, readme: Path | None = None) -> list[dict]:
+def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list[dict]:
     """Render ``paths`` (default: every notebook) and index.html into ``out_dir``; return the index rows."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    paths = paths if paths is not None else notebooks()
+    paths = paths if paths is not None else series_notebooks()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    times = readme_run_times(readme if readme is not None else REPO_ROOT / "README.md")
     exporter = HTMLExporter(template_name="lab", embed_images=True)
     try:
         repo_prefix = Path(*[".."] * len(out_dir.resolve().relative_to(REPO_ROOT).parts)).as_posix() + "/notebooks/"
@@ -197,7 +150,7 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None, readme:
             "name": path.stem,
             "page": f"{path.stem}.html",
             "title": title_of(nb) or path.stem,
-            "run_time": times.get(path.stem) or stated_run_time(nb) or "n/a",
+            "run_time": stated_run_time(nb) or "n/a",
         }
         for path, nb in loaded
     ]

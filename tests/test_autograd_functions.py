@@ -1,14 +1,15 @@
-"""Gradient checks for the custom autograd Functions and the graph walker in helpers.py.
-
-Taught in 02_autograd and 03_custom_autograd_functions.
-"""
+"""Gradient checks for notebook 03's custom autograd Functions (its own cells) and helpers.autograd_graphs."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from helpers import MyReLU, StraightThroughRound, autograd_graph, node_label
+from conftest import notebook_definitions
+from helpers.autograd_graphs import autograd_graph, node_label
+
+_lesson = notebook_definitions("03_custom_autograd_functions.ipynb", "MyReLU", "StraightThroughRound")
+MyReLU, StraightThroughRound = _lesson["MyReLU"], _lesson["StraightThroughRound"]
 
 
 def away_from(points: torch.Tensor, generator: torch.Generator, n: int = 64) -> torch.Tensor:

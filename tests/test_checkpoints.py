@@ -13,8 +13,8 @@ import pytest
 import torch
 from torch import nn
 
-import helpers
-from helpers import CheckpointError, load_checkpoint, save_atomically, save_checkpoint
+from helpers import checkpoints
+from helpers.checkpoints import CheckpointError, load_checkpoint, save_atomically, save_checkpoint
 
 
 def make_run(seed: int, dropout: float = 0.0):
@@ -161,7 +161,7 @@ def test_a_write_that_fails_midway_leaves_the_previous_checkpoint_intact(tmp_pat
         file.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])  # half the bytes reach the disk ...
         raise OSError("No space left on device")  # ... then the disk is full
 
-    monkeypatch.setattr(helpers.torch, "save", save_half_then_fail)
+    monkeypatch.setattr(checkpoints.torch, "save", save_half_then_fail)
     with pytest.raises(OSError, match="No space left"):
         save_checkpoint(path, model=nn.Linear(3, 2), epoch=2)
     monkeypatch.undo()
@@ -177,16 +177,6 @@ def test_an_object_that_cannot_be_pickled_does_not_clobber_the_file(tmp_path):
         save_atomically({"epoch": 2, "callback": lambda: None}, path)
     assert torch.load(path, weights_only=True) == {"epoch": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.pt"]
-
-
-def test_plain_torch_save_would_have_destroyed_it(tmp_path):
-    """Why the helper exists: the same failure through a plain torch.save loses the old file."""
-    path = tmp_path / "ck.pt"
-    torch.save({"epoch": 1}, path)
-    with pytest.raises(Exception, match="pickle"):
-        torch.save({"epoch": 2, "callback": lambda: None}, path)
-    with pytest.raises(CheckpointError, match="ck.pt"):
-        load_checkpoint(path)
 
 
 def test_save_creates_missing_folders(tmp_path):

@@ -1,8 +1,9 @@
-"""Config tests: FloydHub launch files and the pinned requirements agree with each other."""
+"""Config tests: the FloydHub launch files and the pins (pyproject.toml, constraints.txt) agree with each other."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
 import yaml
@@ -16,8 +17,16 @@ FLOYD_TASK_KEYS = FLOYD_KEYS - {"task"}
 FLOYD_MACHINES = {"cpu", "gpu", "cpu2", "gpu2"}
 
 
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def parse_requirements(path):
-    """{normalised name: Requirement} for a pip requirements file; fails on any invalid line."""
+    """{normalised name: [Requirement, ...]} for a pip requirements file; fails on any invalid line.
+
+    A name may appear more than once with different environment markers (constraints.txt pins some
+    packages per platform or Python version).
+    """
     requirements = {}
     for number, raw in enumerate(path.read_text().splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -27,9 +36,16 @@ def parse_requirements(path):
             req = Requirement(line)
         except InvalidRequirement as error:
             pytest.fail(f"{path.name}, line {number}: not a valid requirement {raw!r}: {error}")
-        name = re.sub(r"[-_.]+", "-", req.name).lower()
-        assert name not in requirements, f"{path.name}, line {number}: {req.name} listed twice"
-        requirements[name] = req
+        requirements.setdefault(normalise(req.name), []).append(req)
+    return requirements
+
+
+def project_dependencies():
+    """{normalised name: [Requirement, ...]} from pyproject.toml's [project] dependencies."""
+    requirements = {}
+    for entry in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        req = Requirement(entry)
+        requirements.setdefault(normalise(req.name), []).append(req)
     return requirements
 
 
@@ -61,39 +77,48 @@ def test_floyd_has_a_gpu_task_that_starts_jupyter_on_the_series():
     gpu_jupyter = [
         name for name, task in tasks.items()
         if task.get("machine", "").startswith("gpu") and task["command"].startswith("jupyter lab")
-        and "--notebook-dir=notebooks" in task["command"]
+        and "--ServerApp.root_dir=." in task["command"] and "notebooks/00_before_you_start.ipynb" in task["command"]
     ]
-    assert gpu_jupyter, "floyd.yml needs a GPU task that starts JupyterLab on notebooks/"
+    assert gpu_jupyter, "floyd.yml needs a GPU task that serves the repository in JupyterLab, opening notebook 00"
 
 
 def test_floyd_commands_point_at_files_that_exist():
     for name, task in load_floyd()["task"].items():
         for word in task["command"].split():
-            if word.endswith(".py") or word.startswith("notebooks"):
-                path = word.split("=", 1)[-1]
+            path = word.split("=", 1)[-1].removeprefix("/lab/tree/")
+            if path.endswith((".py", ".ipynb")) or path.startswith("notebooks"):
                 assert (REPO_ROOT / path).exists(), f"task {name}: {path} does not exist"
 
 
-def test_requirements_are_exact_pins_and_agree_everywhere():
-    requirements = parse_requirements(REPO_ROOT / "requirements.txt")
+def test_pins_are_exact_and_agree_everywhere():
+    """Every direct dependency is pinned exactly, and constraints.txt and floyd_requirements.txt agree."""
+    direct = project_dependencies()
     constraints = parse_requirements(REPO_ROOT / "constraints.txt")
-    floyd = parse_requirements(REPO_ROOT / "floyd_requirements.txt")
-    for name, req in requirements.items():
-        pinned = exact_pin(req)
-        assert name in constraints, f"{name} is in requirements.txt but not in constraints.txt"
-        assert exact_pin(constraints[name]) == pinned, f"{name}: requirements.txt and constraints.txt differ"
-    for name, req in floyd.items():
-        assert name in requirements, f"floyd_requirements.txt lists {name}, which requirements.txt does not pin"
-        assert exact_pin(req) == exact_pin(requirements[name]), (
-            f"{name} is pinned differently in floyd_requirements.txt and requirements.txt"
-        )
-    for core in ("torch", "torchvision", "tensorflow-cpu", "nbval", "pytest-xdist"):
-        assert core in requirements
+    for name, reqs in direct.items():
+        for req in reqs:
+            pinned = exact_pin(req)
+            assert name in constraints, f"{name} is a dependency in pyproject.toml but not in constraints.txt"
+            pins = {exact_pin(c) for c in constraints[name]}
+            assert pins == {pinned}, f"{name}: pyproject.toml pins {pinned}, constraints.txt {pins}"
+    for reqs in constraints.values():
+        for req in reqs:
+            exact_pin(req)
+    for name, reqs in parse_requirements(REPO_ROOT / "floyd_requirements.txt").items():
+        assert name in direct, f"floyd_requirements.txt lists {name}, which pyproject.toml does not pin"
+        assert exact_pin(reqs[0]) == exact_pin(direct[name][0]), f"{name}: floyd_requirements.txt differs"
 
 
-def test_pinned_versions_are_the_ones_installed():
-    """The environment the suite runs in is the pinned one (else stored outputs may legitimately differ)."""
-    from importlib import metadata
-
-    for name, req in parse_requirements(REPO_ROOT / "requirements.txt").items():
-        assert metadata.version(name) == exact_pin(req), f"{name}: installed {metadata.version(name)}"
+def test_tensorflow_is_the_same_release_on_every_platform():
+    """tensorflow-cpu where its wheels exist, tensorflow elsewhere; the markers cover the four platforms once."""
+    direct = project_dependencies()
+    (cpu,), (full,) = direct["tensorflow-cpu"], direct["tensorflow"]
+    assert exact_pin(cpu) == exact_pin(full)
+    platforms = {
+        "linux-x86_64": {"sys_platform": "linux", "platform_machine": "x86_64"},
+        "linux-aarch64": {"sys_platform": "linux", "platform_machine": "aarch64"},
+        "macos-arm64": {"sys_platform": "darwin", "platform_machine": "arm64"},
+        "windows-amd64": {"sys_platform": "win32", "platform_machine": "AMD64"},
+    }
+    for name, env in platforms.items():
+        chosen = [req.name for req in (cpu, full) if req.marker.evaluate(env)]
+        assert len(chosen) == 1, f"{name}: the markers select {chosen}"

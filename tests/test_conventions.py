@@ -1,4 +1,4 @@
-"""Convention tests over every notebook (see ../shared/CONVENTIONS.md and the README).
+"""Convention tests over every notebook (see CONTRIBUTING.md).
 
 These check what strict nbval cannot: how a notebook opens and closes, that its
 stored outputs came from one clean top-to-bottom run, and that nothing noisy or
@@ -16,7 +16,9 @@ from conftest import NOTEBOOK_DIR, NOTEBOOKS, REPO_ROOT, SKIPPED_CELLS
 
 IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
 RAISES_MARK = "NBVAL_RAISES_EXCEPTION"
-MAX_IGNORED_SHARE = 0.15
+MAX_IGNORED_SHARE = 0.2
+# An absolute path of some machine (Linux, macOS, Windows) that a stored output must not show.
+MACHINE_PATH = re.compile(r"(?<![\w.])(/(root|tmp|home|Users|work|opt|private|var/folders)/|[A-Za-z]:\\\\Users)")
 
 
 def load(path):
@@ -132,7 +134,8 @@ def test_executed_once_top_to_bottom_with_clean_outputs(path):
                 )
             text = json.dumps(out)
             assert not re.search(r"0x[0-9a-f]{8,}", text), f"{path.name} cell {index}: memory address in output"
-            assert "/root/" not in text and "/tmp/" not in text, f"{path.name} cell {index}: machine path in output"
+            found = MACHINE_PATH.search(text) or (str(REPO_ROOT) in text and str(REPO_ROOT))
+            assert not found, f"{path.name} cell {index}: machine path in output ({found}): run make execute"
         if RAISES_MARK in src:
             assert any(o["output_type"] == "error" for o in cell.get("outputs", [])), (
                 f"{path.name} cell {index}: marked {RAISES_MARK} but stores no error"
@@ -145,7 +148,7 @@ def test_few_ignored_outputs_and_explicit_skips(path):
     cells = code_cells(nb)
     ignored = [i for i, c in cells if IGNORE_MARK in source(c)]
     assert len(ignored) <= MAX_IGNORED_SHARE * len(cells), (
-        f"{path.name}: {len(ignored)} of {len(cells)} code cells ignore their output (at most 15%)"
+        f"{path.name}: {len(ignored)} of {len(cells)} code cells ignore their output (at most {MAX_IGNORED_SHARE:.0%})"
     )
     for index, cell in cells:
         if "NBVAL_SKIP" in source(cell):
@@ -154,10 +157,13 @@ def test_few_ignored_outputs_and_explicit_skips(path):
 
 
 def test_strict_mode_everywhere():
-    for name in ("Makefile", "pytest.ini", ".ci/run"):
+    import tomllib
+
+    for name in ("Makefile", "pyproject.toml", ".ci/run", "scripts/portability.py", "scripts/pythons.py"):
         text = (REPO_ROOT / name).read_text()
         assert "nbval-lax" not in text, f"{name} mentions --nbval-lax: the series is checked strictly"
-    assert "--nbval " in (REPO_ROOT / "pytest.ini").read_text() or "--nbval\n" in (REPO_ROOT / "pytest.ini").read_text()
+    addopts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "--nbval" in addopts
     sanitize_files = sorted(p.name for p in REPO_ROOT.glob("*sanitize*"))
     assert sanitize_files == ["nbval_sanitize.cfg"], f"exactly one sanitize file expected: {sanitize_files}"
 
@@ -176,12 +182,33 @@ def test_sanitize_file_format():
     assert sections >= 1
 
 
-def test_readme_table_lists_every_notebook_in_order():
-    readme = (REPO_ROOT / "README.md").read_text()
-    linked = re.findall(r"\]\((notebooks/\d\d_[a-z0-9_]+\.ipynb)\)", readme)
-    expected = [f"notebooks/{p.name}" for p in NOTEBOOKS]
-    table = [name for name in dict.fromkeys(linked)]
-    assert table == expected, f"README's notebook table must list {expected} in order, found {table}"
+def readme_table():
+    """[(number, title, file, run time)] from the README's notebook table."""
+    rows = []
+    for line in (REPO_ROOT / "README.md").read_text().splitlines():
+        match = re.match(r"^\|\s*(\d\d)\s*\|\s*\[(.+?)\]\((notebooks/\d\d_[a-z0-9_]+\.ipynb)\)\s*\|"
+                         r".*\|\s*([^|]+?)\s*\|$", line)
+        if match:
+            rows.append(match.groups())
+    return rows
+
+
+def test_readme_table_agrees_with_the_notebooks():
+    """Each notebook's opening is the one source of its title and run time; the README's table repeats them."""
+    import nbformat
+
+    from notebook_runner import stated_run_time, title_of
+
+    rows = readme_table()
+    assert [file for _, _, file, _ in rows] == [f"notebooks/{p.name}" for p in NOTEBOOKS], (
+        "README's notebook table must list every notebook, in order"
+    )
+    for (number, title, file, run_time), path in zip(rows, NOTEBOOKS):
+        nb = nbformat.read(path, as_version=4)
+        assert f"{number} {title}" == title_of(nb), f"{file}: README says {title!r}, the notebook {title_of(nb)!r}"
+        assert run_time == stated_run_time(nb), (
+            f"{file}: README says {run_time!r}, the notebook's opening {stated_run_time(nb)!r}"
+        )
 
 
 def test_ci_runs_exactly_the_readme_test_command():

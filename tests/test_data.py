@@ -1,4 +1,4 @@
-"""Unit tests for the data helpers of notebooks 11 and 12: PNG + CSV writing, ImagesDataset and its bad input."""
+"""Unit tests for helpers.digits and helpers.image_tables: the digits, PNG + CSV tables, ImagesDataset and bad input."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import (
+from helpers.digits import DigitsCNN, load_digits_arrays, stratified_split
+from helpers.image_tables import (
     IMAGE_TABLE_COLUMNS,
-    DigitsCNN,
+    DelayedReader,
     ImagesDataset,
-    SlowLoader,
     digits_transforms,
-    load_digits_arrays,
     read_gray_image,
     write_digits_png,
 )
@@ -126,16 +125,28 @@ def test_train_transform_augments_and_eval_transform_does_not(csv_path):
 
 def test_dataset_lives_in_a_module_and_pickles(csv_path):
     # DataLoader workers started with spawn or forkserver unpickle the dataset by module and name.
-    assert ImagesDataset.__module__ == "helpers" and SlowLoader.__module__ == "helpers"
-    dataset = ImagesDataset.from_csv(csv_path, transform=digits_transforms(train=True), loader=SlowLoader(0.0))
+    assert ImagesDataset.__module__ == DelayedReader.__module__ == "helpers.image_tables"
+    dataset = ImagesDataset.from_csv(csv_path, transform=digits_transforms(train=True), loader=DelayedReader(0.0))
     clone = pickle.loads(pickle.dumps(dataset))
     assert clone.paths == dataset.paths and clone.targets == dataset.targets
     assert tuple(clone[0][0].shape) == (1, 8, 8)
 
 
-def test_digits_cnn_maps_a_batch_to_ten_logits():
-    model = DigitsCNN()
-    assert tuple(model(torch.zeros(3, 1, 8, 8)).shape) == (3, 10)
+def test_digits_cnn_maps_a_batch_to_one_logit_per_class():
+    assert tuple(DigitsCNN()(torch.zeros(3, 1, 8, 8)).shape) == (3, 10)
+    assert tuple(DigitsCNN(num_classes=4, in_channels=3, image_size=12)(torch.zeros(2, 3, 12, 12)).shape) == (2, 4)
+    with pytest.raises(ValueError, match="image_size must be even"):
+        DigitsCNN(image_size=7)
+
+
+def test_stratified_split_keeps_every_class_share_and_repeats():
+    _, labels = load_digits_arrays()
+    train, test = stratified_split(labels, test_fraction=0.2, seed=0)
+    assert len(set(train) & set(test)) == 0 and len(train) + len(test) == len(labels) and len(test) == 360
+    for digit in range(10):  # every class keeps (to within one sample) its share in the test split
+        assert abs((labels[test] == digit).sum() - (labels == digit).sum() * 0.2) <= 1
+    again = stratified_split(labels, test_fraction=0.2, seed=0)
+    assert (again[0] == train).all() and (again[1] == test).all()
 
 
 def test_load_digits_arrays_matches_scikit_learn():
@@ -151,8 +162,6 @@ def test_load_digits_arrays_does_not_import_scikit_learn():
     import subprocess
     import sys
 
-    from conftest import NOTEBOOK_DIR
-
-    code = "import sys, helpers; helpers.load_digits_arrays(); print('sklearn' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=NOTEBOOK_DIR, capture_output=True, text=True, check=True)
+    code = "import sys, helpers.digits; helpers.digits.load_digits_arrays(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False" and out.stderr == ""

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import base64
 import re
-import sys
 from html.parser import HTMLParser
 
 import nbformat
 import pytest
 
+import render_html
 from conftest import NOTEBOOKS, REPO_ROOT
 
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import render_html  # noqa: E402
+pytestmark = pytest.mark.slow  # renders all 14 notebooks (several seconds)
 
 
 class Tags(HTMLParser):
@@ -117,7 +116,7 @@ def test_raw_html_images_are_inlined_and_a_missing_figure_fails(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)])
     path = nb_dir / "00_probe.ipynb"
     nbformat.write(nb, path)
-    rows = render_html.render(tmp_path / "out", paths=[path], readme=tmp_path / "no_readme.md")
+    rows = render_html.render(tmp_path / "out", paths=[path])
     assert rows[0]["title"] == "A title" and rows[0]["run_time"] == "n/a"
     images = parse(tmp_path / "out" / "00_probe.html").images
     assert len(images) == 2 and all(img["src"].startswith("data:image/png;base64,") for img in images)
@@ -125,15 +124,4 @@ def test_raw_html_images_are_inlined_and_a_missing_figure_fails(tmp_path):
     broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\n\n![gone](../images/gone.png)")])
     nbformat.write(broken, path)
     with pytest.raises(FileNotFoundError, match="gone.png"):
-        render_html.render(tmp_path / "out2", paths=[path], readme=tmp_path / "no_readme.md")
-
-
-def test_run_times_come_from_the_readme_table(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        "| # | Notebook | What you learn | CPU run time |\n|---|---|---|---|\n"
-        "| 00 | [Start](notebooks/00_start.ipynb) | things | 3 s |\n"
-        "| 01 | [Next](notebooks/01_next.ipynb) | more | **12 s** |\n"
-    )
-    assert render_html.readme_run_times(readme) == {"00_start": "3 s", "01_next": "12 s"}
-    assert render_html.readme_run_times(tmp_path / "missing.md") == {}
+        render_html.render(tmp_path / "out2", paths=[path])

@@ -5,23 +5,12 @@ If a test here fails after a deliberate change to a drawing, run `make images` a
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
-from conftest import NOTEBOOK_DIR, REPO_ROOT
+import make_images
+from conftest import NOTEBOOKS, REPO_ROOT
 
 IMAGES_DIR = REPO_ROOT / "images"
-
-
-def load_make_images():
-    spec = importlib.util.spec_from_file_location("make_images", REPO_ROOT / "scripts" / "make_images.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_images = load_make_images()
 NAMES = sorted(make_images.DRAWINGS)
 
 
@@ -43,5 +32,5 @@ def test_committed_image_matches_a_fresh_drawing(name, tmp_path):
 @pytest.mark.parametrize("name", NAMES)
 def test_image_is_shown_by_a_notebook(name):
     link = f"](../images/{name})"
-    users = [p.name for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")) if link in p.read_text(encoding="utf-8")]
+    users = [p.name for p in NOTEBOOKS if link in p.read_text(encoding="utf-8")]
     assert users, f"no notebook shows images/{name} (expected a markdown cell with ![...](../images/{name}))"

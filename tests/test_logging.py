@@ -1,4 +1,4 @@
-"""TensorBoard in a PyTorch process without TensorFlow and without noise on stderr (notebook 10_logging)."""
+"""helpers.tensorboard_stub: TensorBoard in a PyTorch process without TensorFlow and without noise on stderr."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import NOTEBOOK_DIR
-
 SCRIPT = textwrap.dedent(
     """
     import sys, warnings
     import torch
-    from helpers import quiet_tensorboard
+    from helpers.tensorboard_stub import use_tensorboard_without_tensorflow
 
-    quiet_tensorboard()
+    use_tensorboard_without_tensorflow()
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     from torch.utils.tensorboard import SummaryWriter
 
@@ -43,7 +41,7 @@ SCRIPT = textwrap.dedent(
 def test_tensorboard_round_trip_is_quiet_and_skips_tensorflow(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "run")],
-        cwd=NOTEBOOK_DIR, capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "tensorflow imported: False"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import torch
 
-
 #: The columns a digits table (CSV) must have: the image file and its class.
 IMAGE_TABLE_COLUMNS = ("path", "class_")
 

@@ -1,0 +1,33 @@
+"""Every notebook passes strict nbval under the CI variant too: generic CPU kernels and spawned workers at once.
+
+The regular run covers this machine's fastest kernels and Linux's "fork" start method. This extra pass
+runs each notebook again with ATen's generic (non-SIMD) kernels, which found the most differences between
+CPUs, and with "spawn" as the default start method, as on macOS and Windows, where a DataLoader worker
+starts empty and unpickles the dataset. `make portability` runs the other variants (scripts/portability.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import NOTEBOOKS
+from portability import CI_VARIANT, failing_cells, run_nbval, variant_environment
+
+#: Notebooks whose DataLoaders start worker processes through the default context.
+STARTS_WORKERS = {"11_data_handling", "12_putting_it_together"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
+def test_notebook_passes_under_the_ci_variant(path, tmp_path):
+    log = tmp_path / "processes.log"
+    env = variant_environment(CI_VARIANT, tmp_path / "output", log)
+    run = run_nbval([path], env, tmp_path / "junit.xml", workers=1)
+    assert run.returncode == 0, (
+        f"{path.name} under {CI_VARIANT}: {failing_cells(tmp_path / 'junit.xml')}\n{run.stdout[-6000:]}"
+    )
+    lines = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    assert any(fields[1:] == ["process"] for fields in lines), "the variant never reached the notebook's kernel"
+    starts = [fields[3] for fields in lines if fields[1] == "start" and fields[2] == "Process"]
+    if path.stem in STARTS_WORKERS:
+        assert starts and set(starts) == {"spawn"}, f"expected DataLoader workers started by spawn: {lines}"
