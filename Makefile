@@ -26,7 +26,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_FLAGS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_before_you_start.ipynb \
              --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-.PHONY: venv lab test unit lint execute portability pythons platforms lock gpu-check bench seed-bench images html clean
+.PHONY: venv browser-deps lab test unit lint execute portability pythons platforms lock gpu-check bench seed-bench images html clean
 
 venv: $(STAMP)
 
@@ -42,8 +42,12 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(LAB_FLAGS) $(ROOT_FLAG)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the real-browser tests, installed where it is missing and possible.
+browser-deps:
+	@scripts/ensure_chromium.sh
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow" $(PYTEST_ARGS)

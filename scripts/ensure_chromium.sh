@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure headless Chromium is available for tests/test_browser.py (`make browser-deps`, run by `make test`).
+# Make sure headless Chromium is available for tests/test_browser.py (`make browser-deps`, which `make test` runs first).
 # Installs Debian's chromium package where it is missing and we can (root with apt-get). Never fails the
 # build: if Chromium cannot be installed, the browser test skips itself and says why.
 CHROMIUM=/usr/bin/chromium

@@ -1,25 +1,28 @@
 """The main job, done the way a reader does it: JupyterLab in a real browser.
 
-JupyterLab is started as `make lab` starts it (`jupyter lab --notebook-dir=... --no-browser
---ip=127.0.0.1 --port=... [--allow-root]`), on a free loopback port and with a token. Headless
+JupyterLab is started as `make lab` starts it (the Makefile's LAB_FLAGS: the repository's root is
+served, so notebooks can show ../images/*.png, and the news feed is off), on a free loopback port and
+with a token. Headless
 Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is ever downloaded) opens a
 notebook, runs every cell from the Run menu, waits until the kernel is done, and reads the result
 off the page: every code cell numbered 1..N in order and no error or stderr output anywhere. A
 screenshot goes to output/browser/.
 
-The notebook is served from a copy in a temporary folder (with helpers.py and images/ beside it,
-as in the repository), so that whatever the notebook writes stays there, and JupyterLab's autosave
+The notebooks are served from a copy of the repository's layout in a temporary folder (notebooks/
+with helpers/, and images/), so that whatever the notebook writes stays there, and JupyterLab's autosave
 is switched off; the tests check that neither the copy nor the repository's notebook changed. A
-second test runs a copy with a cell that raises and checks that the checker reports it.
+second test runs a copy with a cell that raises and checks that the checker reports it. A third opens
+every notebook that shows a figure from images/ and fails on any image the page could not load.
 
-Without Chromium the tests skip and say so (`pytest -ra` lists the reason); `make test` first runs
-scripts/ensure_chromium.sh, which installs it where it can.
+Without Chromium the tests skip and say so (`pytest -ra` lists the reason); scripts/ensure_chromium.sh
+installs it (Debian's package) where it can, and .ci/run calls it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -54,7 +57,14 @@ LAB_SETTINGS = {
 if not CHROMIUM.exists():
     pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/ensure_chromium.sh could not install it: "
                 "it needs root and apt-get); the real-browser JupyterLab test cannot run", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (from requirements.txt) is not installed")
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pinned in pyproject.toml) is not installed")
+pytestmark = pytest.mark.slow
+
+
+def lab_flags() -> list[str]:
+    """The flags `make lab` passes to JupyterLab (the Makefile's LAB_FLAGS), so the test serves what readers get."""
+    makefile = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")
+    return re.search(r"^LAB_FLAGS := (.*)$", makefile, re.MULTILINE).group(1).split()
 if NOTEBOOK is None:
     pytest.skip("no notebook 00 or 01 to open in the browser", allow_module_level=True)
 
@@ -77,7 +87,8 @@ class Lab:
         self.root = root
         self.notebooks = root / "notebooks"
         self.notebooks.mkdir(parents=True)
-        shutil.copy2(NOTEBOOK_DIR / "helpers.py", self.notebooks / "helpers.py")
+        shutil.copytree(NOTEBOOK_DIR / "helpers", self.notebooks / "helpers",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         if (REPO_ROOT / "images").is_dir():
             shutil.copytree(REPO_ROOT / "images", root / "images")
         settings = root / "lab-settings"
@@ -91,13 +102,14 @@ class Lab:
                "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
                "JUPYTER_CONFIG_DIR": str(root / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
                "IPYTHONDIR": str(root / "ipython")}
-        # The README's run command (`make lab`), on a free port and with a token.
-        cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--notebook-dir={self.notebooks}",
-               "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", f"--IdentityProvider.token={self.token}"]
+        # The README's run command (`make lab`), on a free port and with a token, in the copy.
+        cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", *lab_flags(), "--no-browser", "--ip=127.0.0.1",
+               f"--port={self.port}", f"--IdentityProvider.token={self.token}"]
         if os.geteuid() == 0:
             cmd.append("--allow-root")
         self.log = (root / "lab.log").open("w")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.proc = subprocess.Popen(cmd, cwd=root, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
         self.wait_ready()
 
     def api(self, path: str, method: str = "GET"):
@@ -205,7 +217,7 @@ def run_all_in_browser(lab: Lab, browser, name: str, screenshot: Path, expect_er
     """
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
+        page.goto(f"{lab.url}/lab/tree/notebooks/{name}?reset&token={lab.token}")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
         wait_for_kernel(lab, page, name)
         click_menu(page, "Edit", "Clear Outputs of All Cells")
@@ -277,3 +289,51 @@ def test_a_cell_that_raises_is_reported(lab, browser):
     assert "RuntimeError: a deliberately broken cell" in errors[0][0]
     ran = [any(ch.isdigit() for ch in c["prompt"]) for c in cells]
     assert ran[0] and not any(ran[1:]), f"Run All should stop at the failing cell: {ran}"
+
+
+NOTEBOOKS_WITH_FIGURES = [p.name for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+                          if "](../images/" in p.read_text(encoding="utf-8")]
+
+# Every image in the rendered markdown, with whether the browser could load it.
+READ_IMAGES = """() => [...document.querySelectorAll('.jp-Notebook .jp-RenderedMarkdown img')].map(img => ({
+    src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0}))"""
+
+
+def test_the_lab_opens_at_the_first_notebook_without_a_news_popup(lab, browser):
+    shutil.copy2(NOTEBOOK_DIR / "00_before_you_start.ipynb", lab.notebooks / "00_before_you_start.ipynb")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab.url}/?token={lab.token}")  # where a reader lands: the default URL
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
+        time.sleep(2)  # the news question, when enabled, appears shortly after the page
+        assert "00_before_you_start.ipynb" in page.locator(".jp-DirListing, #jp-main-dock-panel").first.inner_text() \
+            or "00 Before you start" in page.inner_text("body")
+        assert "Jupyter news" not in page.inner_text("body"), "JupyterLab asks about Jupyter news"
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT_DIR / "opening.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS_WITH_FIGURES)
+def test_every_figure_loads_in_jupyterlab(lab, browser, name):
+    shutil.copy2(NOTEBOOK_DIR / name, lab.notebooks / name)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    try:
+        page.goto(f"{lab.url}/lab/tree/notebooks/{name}?reset&token={lab.token}")
+        page.locator(".jp-Notebook .jp-RenderedMarkdown img").first.wait_for(timeout=60_000)
+        deadline = time.monotonic() + 30
+        while True:
+            images = page.evaluate(READ_IMAGES)
+            if all(img["loaded"] for img in images) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.locator(".jp-Notebook .jp-RenderedMarkdown img").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{Path(name).stem}-figure.png"))
+    finally:
+        page.close()
+    expected = re.findall(r"\]\((\.\./images/[^)\s]+)\)", (NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+    assert len(images) >= len(expected) > 0, f"{name}: the page shows {images}, the notebook links {expected}"
+    broken = [img["src"] for img in images if not img["loaded"]]
+    assert not broken, f"{name}: images that did not load in JupyterLab: {broken}"
