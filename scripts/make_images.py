@@ -215,12 +215,14 @@ def draw_architecture_overview(path: Path) -> Path:
                              (x_model, x_loss, "logits")):
             _arrow(ax, (x0 + w / 2, row1), (x1 - w / 2, row1), shrink=2)
             label((x0 + x1) / 2, row1 + 0.22, text)
-        # backward: from the loss to the gradients the optimizer will use
-        _arrow(ax, (x_loss, row1 - h / 2), (x_model + w / 2, row2), rad=-0.25, shrink=2)
-        label(10.1, 2.4, "loss.backward()\nfills p.grad", ha="left")
-        # the optimizer updates the model's parameters in place
-        _arrow(ax, (x_model, row2 + h / 2), (x_model, row1 - h / 2), color=green, shrink=2)
-        label(x_model + 0.12, 3.5, "step(): update\nparameters", color=green, ha="left")
+        # backward: from the loss into the model, where the gradients land on the parameters (p.grad)
+        _arrow(ax, (x_loss, row1 - h / 2), (x_model + w / 2, row1 - 0.3), rad=-0.6, shrink=2)
+        label(10.35, 3.05, "loss.backward()\nfills p.grad of the\nmodel's parameters", ha="left")
+        # the optimizer reads the gradients from the parameters, then updates the parameters in place
+        _arrow(ax, (x_model + 0.45, row1 - h / 2), (x_model + 0.45, row2 + h / 2), color=green, shrink=2)
+        label(x_model + 0.55, 3.5, "reads\np.grad", color=green, ha="left")
+        _arrow(ax, (x_model - 0.45, row2 + h / 2), (x_model - 0.45, row1 - h / 2), color=green, shrink=2)
+        label(x_model - 0.55, 3.5, "step(): updates\nparameters", color=green, ha="right")
         # the scheduler sets the optimizer's learning rate
         _arrow(ax, (x_loader + w / 2, row2), (x_model - w / 2, row2), color=green, shrink=2)
         label((x_loader + x_model) / 2, row2 + 0.22, "sets lr", color=green)
