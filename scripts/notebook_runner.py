@@ -92,10 +92,13 @@ def code_notebook(source: str) -> nbformat.NotebookNode:
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
-    """The notebook's H1 title in its first cell ("01 Tensors"), or "" if it has none."""
+    """The notebook's title, from the H1 of its first cell without a subtitle after ": " ("06 Devices and CUDA").
+
+    Links to a notebook, the README table and the HTML index use this title (tests compare them).
+    """
     first = nb.cells[0] if nb.cells else None
     match = re.search(r"^#\s+(.+)$", first.source, re.MULTILINE) if first and first.cell_type == "markdown" else None
-    return match.group(1).strip() if match else ""
+    return match.group(1).split(": ")[0].strip() if match else ""
 
 
 def stated_run_time(nb: nbformat.NotebookNode) -> str | None:

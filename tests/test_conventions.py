@@ -217,3 +217,24 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert ci == ["make test"], f".ci/run should only call the README's test command, found {ci}"
     readme = (REPO_ROOT / "README.md").read_text()
     assert "make test" in readme and "make lab" in readme
+
+
+def test_links_between_notebooks_use_their_titles():
+    """A link that names a notebook ("[01 Tensors](01_tensors.ipynb)", or a table row of 00) uses its H1 title."""
+    import nbformat
+    from notebook_runner import title_of
+
+    titles = {path.stem: title_of(nbformat.read(path, as_version=4)) for path in NOTEBOOKS}
+    wrong = []
+    for path in NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            if cell["cell_type"] != "markdown":
+                continue
+            for line in source(cell).splitlines():
+                row = re.match(r"^\|\s*(\d\d)\s*\|\s*\[([^\]]+)\]\((\d\d_[a-z0-9_]+)\.ipynb\)", line)
+                if row and f"{row.group(1)} {row.group(2)}" != titles.get(row.group(3)):
+                    wrong.append(f"{path.name}: table row {row.group(1)} {row.group(2)!r}")
+                for text, target in re.findall(r"\[(\d\d [^\]]+)\]\((\d\d_[a-z0-9_]+)\.ipynb\)", line):
+                    if text.replace("`", "") != titles.get(target, "").replace("`", ""):
+                        wrong.append(f"{path.name}: [{text}] -> {target} is titled {titles.get(target)!r}")
+    assert not wrong, "links that do not match the notebook's title:\n" + "\n".join(wrong)
