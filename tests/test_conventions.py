@@ -222,6 +222,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_links_between_notebooks_use_their_titles():
     """A link that names a notebook ("[01 Tensors](01_tensors.ipynb)", or a table row of 00) uses its H1 title."""
     import nbformat
+
     from notebook_runner import title_of
 
     titles = {path.stem: title_of(nbformat.read(path, as_version=4)) for path in NOTEBOOKS}
