@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,7 +52,7 @@ def variant_environment(name: str, output_dir: Path, log_path: Path | None = Non
 
 def run_nbval(notebooks: list[Path], env: dict[str, str], junit: Path, workers: int = 2) -> subprocess.CompletedProcess:
     """Strict nbval over ``notebooks`` (the suite's own options) in a subprocess with ``env``."""
-    parallel = [f"--numprocesses={workers if workers > 1 else 0}"]
+    parallel = [f"--numprocesses={workers}", "--dist=loadscope"] if workers > 1 else ["--numprocesses=0"]
     command = [sys.executable, "-m", "pytest", "-q", *parallel, f"--junitxml={junit}",
                *(str(path) for path in notebooks)]
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
@@ -64,7 +65,9 @@ def failing_cells(junit: Path) -> dict[str, list[str]]:
         return failures
     for case in ElementTree.parse(junit).iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
-            notebook = Path(case.get("classname", "").replace(".", "/")).name or case.get("file", "?")
+            classname = case.get("classname", "")
+            named = re.search(r"\d\d_[a-z0-9_]+\.ipynb", classname)
+            notebook = named.group(0) if named else classname or "?"
             failures.setdefault(notebook, []).append(case.get("name", "?"))
     return failures
 
