@@ -56,8 +56,8 @@ def save_checkpoint(path: Path | str, *, model, epoch: int, optimizer=None, sche
 
     Stores ``epoch`` (the number of finished epochs), the state dicts of the model,
     optimizer and scheduler, the state of ``generator`` (the one that shuffles the
-    batches) and of torch's global random number generators (CPU, and every GPU
-    when there is one), plus any ``extra`` plain values. Only tensors and plain
+    batches) and of torch's global random number generators (CPU, and every CUDA GPU
+    or Apple's MPS device when there is one), plus any ``extra`` plain values. Only tensors and plain
     Python containers are stored, so ``torch.load(..., weights_only=True)`` reads it.
     Taught in 09_training_process.
     """
@@ -70,6 +70,8 @@ def save_checkpoint(path: Path | str, *, model, epoch: int, optimizer=None, sche
         state["generator"] = generator.get_state()
     if torch.cuda.is_available():
         state["cuda_rng"] = torch.cuda.get_rng_state_all()
+    if torch.backends.mps.is_available():
+        state["mps_rng"] = torch.mps.get_rng_state()
     state.update(extra)
     return save_atomically(state, path)
 
@@ -133,4 +135,6 @@ def load_checkpoint(path: Path | str, *, model=None, optimizer=None, scheduler=N
             # Only as many GPUs as this machine has (the file may come from a bigger one).
             for index, rng in enumerate(state["cuda_rng"][: torch.cuda.device_count()]):
                 torch.cuda.set_rng_state(rng.cpu(), index)
+        if "mps_rng" in state and torch.backends.mps.is_available():
+            torch.mps.set_rng_state(state["mps_rng"].cpu())
     return state
