@@ -1,8 +1,8 @@
-"""Every notebook passes strict nbval under the CI variant too: generic CPU kernels and spawned workers at once.
+"""Every notebook passes strict nbval under the CI variant too: other CPU kernels and spawned workers at once.
 
 The regular run covers this machine's fastest kernels and Linux's "fork" start method. This extra pass
-runs each notebook again with ATen's generic (non-SIMD) kernels, which found the most differences between
-CPUs, and with "spawn" as the default start method, as on macOS and Windows, where a DataLoader worker
+runs each notebook again with oneDNN limited to AVX2 instructions (the variant that found the most
+differences between CPUs), and with "spawn" as the default start method, as on macOS and Windows, where a DataLoader worker
 starts empty and unpickles the dataset. `make portability` runs the other variants (scripts/portability.py).
 """
 
