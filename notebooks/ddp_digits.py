@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -33,6 +33,7 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
+from helpers.checkpoints import load_checkpoint, save_checkpoint
 from helpers.digits import DigitsCNN, load_digits_arrays, stratified_split
 from helpers.environment import output_path, seed_everything
 
@@ -69,17 +70,13 @@ def load_datasets(path: Path) -> tuple[TensorDataset, TensorDataset]:
 
 
 def make_model() -> DigitsCNN:
-    """A fresh ``DigitsCNN`` with dropout switched off.
+    """A fresh ``DigitsCNN`` without dropout (``dropout=0.0``).
 
     Dropout masks are random draws: two processes cannot draw the masks that one process
     would, so a comparison with single-process training would only measure the dice.
     Everything else about the model is unchanged.
     """
-    model = DigitsCNN()
-    for module in model.modules():
-        if isinstance(module, nn.Dropout):
-            module.p = 0.0
-    return model
+    return DigitsCNN(dropout=0.0)
 
 
 def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:
@@ -158,7 +155,7 @@ def main(argv=None) -> None:
         after = checksum(model)
 
         if rank == 0 and not data.exists():
-            save_datasets(data)  # a run started without the notebook (e.g. floyd.yml's distributed task)
+            save_datasets(data)  # a run started without the notebook, e.g. on a GPU machine
         dist.barrier()  # the others wait until the data is there
         train_set, test_set = load_datasets(data)
         sampler = shard_sampler(train_set, rank, world_size)
@@ -189,6 +186,15 @@ def main(argv=None) -> None:
             epoch_losses.append(float(total[0] / total[1]))
 
         save_weights(model, out_dir / f"rank{rank}_final.pt")
+        # A checkpoint: the parameters are the same on every rank, so rank 0 alone saves (the inner
+        # model, not the DDP wrapper); the others wait, then every rank loads it onto its own device.
+        checkpoint_path = out_dir / "checkpoint.pt"
+        if rank == 0:
+            save_checkpoint(checkpoint_path, model=model, epoch=args.epochs, optimizer=optimizer)
+        dist.barrier()  # nobody reads the file before rank 0 has finished writing it
+        restored = make_model().to(device)
+        load_checkpoint(checkpoint_path, model=restored, map_location=device, restore_rng=False)
+        checkpoint_matches = all(torch.equal(a, b) for a, b in zip(restored.parameters(), model.parameters()))
         test_loss, test_accuracy = evaluate(model, test_set)
         result = {
             "rank": rank,
@@ -201,6 +207,7 @@ def main(argv=None) -> None:
             "epoch_losses": epoch_losses,
             "test_loss": test_loss,
             "test_accuracy": test_accuracy,
+            "checkpoint_matches": checkpoint_matches,
         }
         (out_dir / f"rank{rank}.json").write_text(json.dumps(result))
     finally:
@@ -255,22 +262,52 @@ def train_reference(data: Path, epochs: int = 2, world_size: int = 2, per_rank_b
 # ---------------------------------------------------------------------------
 
 
-def _alive(pid: int) -> bool:
-    """True if ``pid`` is a running process (a zombie, already dead, counts as gone)."""
+def _alive(process: psutil.Process) -> bool:
+    """True if ``process`` still runs (a zombie, dead but not yet collected, counts as gone)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError, ProcessLookupError):
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
-    return state != "Z"
+
+
+def _stop(processes: list[psutil.Process], grace: float) -> None:
+    """Ask ``processes`` to end (SIGTERM on POSIX), wait up to ``grace`` seconds, then kill what is left."""
+    for process in processes:
+        try:
+            process.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+
+
+def _rank_processes(out_dir: Path) -> list[psutil.Process]:
+    """The processes whose pid the ranks wrote into ``out_dir``, if they still run this script."""
+    processes = []
+    for pid_file in sorted(out_dir.glob("rank*.pid")):
+        try:
+            process = psutil.Process(int(pid_file.read_text()))
+            if Path(__file__).name in " ".join(process.cmdline()):  # not a recycled pid
+                processes.append(process)
+        except (psutil.Error, ValueError):
+            pass
+    return processes
 
 
 def launch(data: Path, out_dir: Path, *script_args: str, nproc: int = 2, timeout: float = 120.0) -> dict:
     """Run this script under torchrun with ``nproc`` processes; never leave a process behind.
 
-    Output is captured (never shown raw). torchrun starts each rank in its own process
-    group, so on a timeout or an error this stops torchrun (which stops its ranks) and then
-    kills any rank still alive, found through the pid files the ranks wrote. Returns the
-    exit code (None on a timeout), stdout, stderr and the number of processes left alive.
+    Output is captured (never shown raw). While torchrun runs, its process tree is noted every
+    0.2 s with psutil, which works the same on Linux, macOS and Windows. On a timeout, torchrun
+    and every process it started are asked to stop, then killed; in any case, at the end, any
+    process of the run still alive (noted in the tree or found through the pid files the ranks
+    wrote) is killed. Returns the exit code (None on a timeout), stdout, stderr, the number of
+    ranks that started and the number of processes left alive (0 unless something went wrong).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -279,32 +316,38 @@ def launch(data: Path, out_dir: Path, *script_args: str, nproc: int = 2, timeout
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
            str(Path(__file__).resolve()), "--data", str(data), "--out-dir", str(out_dir), *script_args]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    torchrun = psutil.Process(proc.pid)
+    seen = {proc.pid: torchrun}  # pid -> psutil.Process: every process of the run we have noticed
+    deadline = time.monotonic() + timeout
+    returncode = None
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-        returncode = proc.returncode
-    except subprocess.TimeoutExpired:
-        returncode = None
-        proc.send_signal(signal.SIGTERM)  # torchrun forwards it to the ranks
-        try:
-            stdout, stderr = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            stdout, stderr = proc.communicate()
+        while True:
+            try:
+                for child in torchrun.children(recursive=True):
+                    seen.setdefault(child.pid, child)
+            except psutil.Error:
+                pass
+            try:
+                stdout, stderr = proc.communicate(timeout=0.2)  # may be called again after a timeout
+                returncode = proc.returncode
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    _stop(list(seen.values()), grace=10)  # torchrun passes SIGTERM on to its ranks
+                    stdout, stderr = proc.communicate()
+                    break
     finally:
+        ranks = _rank_processes(out_dir)
+        leftovers = [p for p in [*seen.values(), *ranks] if _alive(p)]
+        if leftovers:
+            _stop(leftovers, grace=5)
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
             proc.wait()
-        pids = [int(p.read_text()) for p in out_dir.glob("rank*.pid")]
-        for pid in pids:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    left_alive = sum(_alive(p) for p in {p.pid: p for p in [*seen.values(), *ranks]}.values())
     return {"cmd": cmd, "returncode": returncode, "stdout": stdout, "stderr": stderr,
-            "left_alive": sum(_alive(pid) for pid in pids), "ranks_started": len(pids)}
+            "left_alive": left_alive, "ranks_started": len(list(out_dir.glob("rank*.pid")))}
 
 
 if __name__ == "__main__":
