@@ -157,8 +157,9 @@ def fit(model, train_loader, val_loader, *, epochs, device, max_lr=3e-3, weight_
     if checkpoint_dir is not None:
         checkpoint_dir = Path(checkpoint_dir)
         if resume and (checkpoint_dir / "last.pt").exists():
-            state = load_checkpoint(checkpoint_dir / "last.pt", model=getattr(model, "_orig_mod", model), optimizer=optimizer,
-                                    scheduler=scheduler, generator=generator, map_location=device)
+            state = load_checkpoint(checkpoint_dir / "last.pt", model=getattr(model, "_orig_mod", model),
+                                    optimizer=optimizer, scheduler=scheduler, generator=generator,
+                                    map_location=device)
             start_epoch, history, best = state["epoch"], state["history"], tuple(state["best"])
             log(f"resumed after epoch {start_epoch}")
     weights = getattr(model, "_orig_mod", model)  # a torch.compile'd model saves its original's weights

@@ -2,8 +2,9 @@
 
 The regular run covers this machine's fastest kernels and Linux's "fork" start method. This extra pass
 runs each notebook again with oneDNN limited to AVX2 instructions (the variant that found the most
-differences between CPUs), and with "spawn" as the default start method, as on macOS and Windows, where a DataLoader worker
-starts empty and unpickles the dataset. `make portability` runs the other variants (scripts/portability.py).
+differences between CPUs), and with "spawn" as the default start method, as on macOS and Windows, where
+a DataLoader worker starts empty and unpickles the dataset. `make portability` runs the other variants
+(scripts/portability.py).
 """
 
 from __future__ import annotations
