@@ -53,6 +53,7 @@ def variant_environment(name: str, output_dir: Path, log_path: Path | None = Non
 
 def run_nbval(notebooks: list[Path], env: dict[str, str], junit: Path, workers: int = 2) -> subprocess.CompletedProcess:
     """Strict nbval over ``notebooks`` (the suite's own options) in a subprocess with ``env``."""
+    # loadscope: all cells of a notebook on one worker (the subprocess does not load tests/conftest.py)
     parallel = [f"--numprocesses={workers}", "--dist=loadscope"] if workers > 1 else ["--numprocesses=0"]
     command = [sys.executable, "-m", "pytest", "-q", *parallel, f"--junitxml={junit}",
                *(str(path) for path in notebooks)]

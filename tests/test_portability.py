@@ -18,9 +18,7 @@ from portability import CI_VARIANT, failing_cells, run_nbval, variant_environmen
 STARTS_WORKERS = {"11_data_handling", "12_putting_it_together"}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
-def test_notebook_passes_under_the_ci_variant(path, tmp_path):
+def check_notebook_under_the_ci_variant(path, tmp_path):
     log = tmp_path / "processes.log"
     env = variant_environment(CI_VARIANT, tmp_path / "output", log)
     run = run_nbval([path], env, tmp_path / "junit.xml", workers=1)
@@ -32,3 +30,18 @@ def test_notebook_passes_under_the_ci_variant(path, tmp_path):
     starts = [fields[3] for fields in lines if fields[1] == "start" and fields[2] == "Process"]
     if path.stem in STARTS_WORKERS:
         assert starts and set(starts) == {"spawn"}, f"expected DataLoader workers started by spawn: {lines}"
+
+
+@pytest.mark.slow
+class _NotebookUnderTheCIVariant:
+    notebook = None
+
+    def test_passes_under_the_ci_variant(self, tmp_path):
+        check_notebook_under_the_ci_variant(self.notebook, tmp_path)
+
+
+# One class per notebook: pytest-xdist (--dist loadscope) keeps a class on one worker, so the 14 long runs
+# spread over the workers instead of queueing on one.
+for _path in NOTEBOOKS:
+    _name = f"TestNotebook{_path.stem[:2]}"
+    globals()[_name] = type(_name, (_NotebookUnderTheCIVariant,), {"notebook": _path})
