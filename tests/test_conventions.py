@@ -112,6 +112,9 @@ def test_closing_sections(path):
     end = h2[order[2]][1]
     exercises = "\n".join(source(c) for c in nb["cells"][start:end])
     assert "assert" in exercises, f"{path.name}: each exercise needs a check (an assert or expected value)"
+    # Skeletons to fill in first, worked solutions after them (still inside Exercises, before Next).
+    subheadings = [text.lower() for level, text, index in markdown_headings(nb) if level == 3 and start < index < end]
+    assert "solutions" in subheadings, f"{path.name}: Exercises needs a '### Solutions' part after the checks"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
