@@ -13,9 +13,8 @@ import re
 import pytest
 
 from conftest import NOTEBOOK_DIR, NOTEBOOKS, REPO_ROOT, SKIPPED_CELLS
+from notebook_runner import IGNORE_MARK, RAISES_MARK
 
-IGNORE_MARK = "NBVAL_IGNORE_OUTPUT"
-RAISES_MARK = "NBVAL_RAISES_EXCEPTION"
 MAX_IGNORED_SHARE = 0.2
 # An absolute path of some machine (Linux, macOS, Windows) that a stored output must not show.
 MACHINE_PATH = re.compile(r"(?<![\w.])(/(root|tmp|home|Users|work|opt|private|var/folders)/|[A-Za-z]:\\\\Users)")
