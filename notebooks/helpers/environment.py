@@ -34,6 +34,21 @@ def output_path(*parts: str) -> Path:
     return path
 
 
+def shown_path(path: Path | str) -> str:
+    """``path`` as a notebook prints it: relative to the repository root, with ``/`` on every system.
+
+    ``shown_path(output_path("00_before_you_start", "hello.txt"))`` is ``output/00_before_you_start/hello.txt``
+    on Linux, macOS and Windows alike; a path outside the repository keeps only its file name, so no
+    printed path reveals a machine's folders. Taught in 00_before_you_start.
+    """
+    path = Path(path).resolve()
+    # The output folder prints as output/ even where SERIES_OUTPUT_DIR moved it.
+    for root, shown in ((OUTPUT_DIR.resolve(), Path("output")), (REPO_ROOT.resolve(), Path())):
+        if path == root or root in path.parents:
+            return (shown / path.relative_to(root)).as_posix()
+    return path.name
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and torch (CPU and every accelerator) and return a seeded CPU generator.
 
