@@ -1,0 +1,30 @@
+"""Printing results so that they read the same on every machine: errors, terminal colours, rounded numbers.
+
+A lesson's cells stay about PyTorch; the small chores that keep a printed line identical on Linux, macOS
+and Windows, on Python 3.11 to 3.13 and on any CPU live here.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def strip_colours(text: str) -> str:
+    """``text`` without terminal colour codes (Python 3.13 colours tracebacks). Taught in 11_data_handling."""
+    return _ANSI_ESCAPE.sub("", text)
+
+
+def error_summary(error: BaseException) -> str:
+    """An exception as ``TypeName: first line of its message``, without colour codes.
+
+    Later lines of a message often hold versions or paths of one machine. Taught in 09_training_process.
+    """
+    lines = strip_colours(str(error)).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+def rounded(value: float, digits: int = 4) -> float:
+    """``value`` rounded to ``digits`` decimals, ``-0.0`` printed as ``0.0``. Taught in 07_weight_initialisation."""
+    return round(float(value), digits) + 0.0
