@@ -6,6 +6,8 @@
 - ``helpers.digits``: the handwritten digits scikit-learn ships, a split of them, and a small CNN.
 - ``helpers.image_tables``: images listed in a CSV table, as a ``Dataset``.
 - ``helpers.tensorboard_stub``: TensorBoard's writer without importing TensorFlow.
+- ``helpers.display``: printing errors, colours and rounded numbers the same way on every machine.
+- ``helpers.exercises``: the exercise checks, one module per lesson, and how a check reports.
 
 A lesson's own code lives in its notebook; only what several notebooks (or a DataLoader worker, which
 cannot see a notebook's classes) need lives here. Each public name's docstring says which notebook
