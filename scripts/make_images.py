@@ -171,7 +171,7 @@ def draw_autograd_graph(path: Path) -> Path:
             ax.text(col_x[i] + 0.08, (top + bottom) / 2, label, ha="left", va="center", fontsize=9.5,
                     color="#555555", family="monospace")
 
-        fig.suptitle("The autograd graph of  out = ((x + 2) * (x + 2) * 3).mean()", fontsize=15,
+        fig.suptitle("The autograd graph of  y = x + 2;  out = (y * y * 3).mean()", fontsize=15,
                      fontweight="bold", y=0.97)
         fig.subplots_adjust(left=0.005, right=0.995, top=0.9, bottom=0.005)
         return _save(fig, path)
