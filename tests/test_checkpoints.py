@@ -182,3 +182,24 @@ def test_an_object_that_cannot_be_pickled_does_not_clobber_the_file(tmp_path):
 def test_save_creates_missing_folders(tmp_path):
     path = save_atomically({"x": torch.ones(2)}, tmp_path / "a" / "b" / "ck.pt")
     assert torch.equal(torch.load(path, weights_only=True)["x"], torch.ones(2))
+
+
+def test_rng_states_stay_cpu_byte_tensors_whatever_map_location_is(tmp_path):
+    """map_location="meta" is a device other than the CPU on every machine: the weights go there, while the
+    generator states must still reach ``Generator.set_state`` as CPU byte tensors (on CUDA or MPS a plain
+    ``torch.load(map_location=device)`` moves them too, and ``set_state`` raises a TypeError)."""
+    model, optimizer, scheduler, generator = make_run(0)
+    train_epochs(model, optimizer, scheduler, generator, 1)
+    path = save_checkpoint(tmp_path / "ck.pt", model=model, optimizer=optimizer, scheduler=scheduler,
+                           generator=generator, epoch=1)
+    expected_next = torch.randperm(40, generator=generator.clone_state())
+    plain = torch.load(path, map_location="meta", weights_only=True)
+    with pytest.raises(TypeError, match="ByteTensor"):  # what the helper must avoid
+        torch.Generator().set_state(plain["generator"])
+
+    restored = torch.Generator().manual_seed(99)
+    state = load_checkpoint(path, generator=restored, map_location="meta")
+    assert {t.device.type for t in state["model"].values()} == {"meta"}, "map_location was not applied"
+    for key in ("torch_rng", "generator"):
+        assert state[key].device.type == "cpu" and state[key].dtype == torch.uint8, key
+    assert torch.equal(torch.randperm(40, generator=restored), expected_next)

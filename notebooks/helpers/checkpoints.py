@@ -6,6 +6,20 @@ from pathlib import Path
 
 import torch
 
+_RNG_KEYS = frozenset({"torch_rng", "cuda_rng", "mps_rng", "generator"})
+"""The parts of a checkpoint that hold random number generator states: always loaded as CPU byte tensors."""
+
+
+def _moved(value, device):
+    """``value`` with every tensor in it (in dicts, lists and tuples too) moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {key: _moved(item, device) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(item, device) for item in value)
+    return value
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint file exists but cannot be used: truncated, corrupt, or not a checkpoint.
@@ -83,9 +97,12 @@ def load_checkpoint(path: Path | str, *, model=None, optimizer=None, scheduler=N
 
     Each object passed (model, optimizer, scheduler, generator) gets its state back;
     with ``restore_rng`` torch's global generators do too, so training continues
-    exactly where it stopped. Tensors are loaded onto ``map_location`` first (the
-    CPU by default, which also works for files saved on a GPU); ``model`` and
-    ``optimizer`` then copy them to wherever their parameters live. Returns the
+    exactly where it stopped. The file is read on the CPU; every tensor except the
+    random number generator states is then moved to ``map_location`` (the CPU by
+    default, which also works for files saved on a GPU), and ``model`` and
+    ``optimizer`` copy them to wherever their parameters live. The generator states
+    stay CPU byte tensors whatever ``map_location`` is, because that is the only
+    kind ``Generator.set_state`` and ``torch.set_rng_state`` accept. Returns the
     whole checkpoint dict (``state["epoch"]`` is where to continue).
 
     Raises ``FileNotFoundError`` if there is no file, and ``CheckpointError``
@@ -100,7 +117,8 @@ def load_checkpoint(path: Path | str, *, model=None, optimizer=None, scheduler=N
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        # On the CPU first: RNG states must stay CPU byte tensors (see _RNG_KEYS).
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises RuntimeError, EOFError, KeyError, UnpicklingError, ...
         message = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()
         # The first sentence of torch's message is enough; some run to a paragraph.
@@ -121,6 +139,8 @@ def load_checkpoint(path: Path | str, *, model=None, optimizer=None, scheduler=N
     missing = [name for name, obj in wanted.items() if obj is not None and name not in state]
     if missing:
         raise CheckpointError(f"checkpoint {path} has no {', '.join(missing)} state to restore")
+    if torch.device(map_location) != torch.device("cpu"):
+        state = {key: value if key in _RNG_KEYS else _moved(value, map_location) for key, value in state.items()}
     if model is not None:
         model.load_state_dict(state["model"])
     if optimizer is not None:
@@ -128,13 +148,13 @@ def load_checkpoint(path: Path | str, *, model=None, optimizer=None, scheduler=N
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
     if generator is not None:
-        generator.set_state(state["generator"])
+        generator.set_state(state["generator"])  # a CPU byte tensor, whatever map_location is
     if restore_rng:
-        torch.set_rng_state(state["torch_rng"].cpu())
+        torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():
             # Only as many GPUs as this machine has (the file may come from a bigger one).
             for index, rng in enumerate(state["cuda_rng"][: torch.cuda.device_count()]):
-                torch.cuda.set_rng_state(rng.cpu(), index)
+                torch.cuda.set_rng_state(rng, index)
         if "mps_rng" in state and torch.backends.mps.is_available():
-            torch.mps.set_rng_state(state["mps_rng"].cpu())
+            torch.mps.set_rng_state(state["mps_rng"])
     return state
