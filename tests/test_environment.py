@@ -40,6 +40,8 @@ def test_get_device_prefers_the_accelerator_and_falls_back_to_the_cpu(monkeypatc
     monkeypatch.delenv(environment.DEVICE_VARIABLE, raising=False)
     monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: None)
     assert environment.get_device() == torch.device("cpu")
+    # A GPU this build runs on (tests/test_device.py fakes the ones it cannot run on).
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
     for kind in ("cuda", "mps", "xpu"):
         monkeypatch.setattr(torch.accelerator, "current_accelerator",
                             lambda check_available=False, kind=kind: torch.device(kind, 0))

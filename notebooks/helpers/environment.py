@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import random
+import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -75,11 +77,55 @@ def get_device() -> torch.device:
     wanted = os.environ.get(DEVICE_VARIABLE, "").strip()
     if wanted:
         try:
-            return torch.device(wanted)
+            device = torch.device(wanted)
         except RuntimeError as error:
             raise ValueError(f"{DEVICE_VARIABLE}={wanted!r} is not a device torch knows ({error})") from None
+        if device.type in ("cuda", "mps", "xpu") and not getattr(torch, device.type).is_available():
+            raise ValueError(f"{DEVICE_VARIABLE}={wanted!r}, but this machine's torch finds no {device.type} device; "
+                             f"set {DEVICE_VARIABLE}=cpu or leave it unset")
+        problem = _unsupported_gpu(device)
+        if problem:
+            raise ValueError(f"{DEVICE_VARIABLE}={wanted!r}: {problem}; set {DEVICE_VARIABLE}=cpu or leave it unset")
+        return device
     accelerator = torch.accelerator.current_accelerator(check_available=True)
-    return torch.device(accelerator.type) if accelerator is not None else torch.device("cpu")
+    device = torch.device(accelerator.type) if accelerator is not None else torch.device("cpu")
+    problem = _unsupported_gpu(device)
+    if problem:
+        # Only on such a GPU: everywhere else get_device() prints nothing.
+        warnings.warn(f"{problem}. Using the CPU instead.", UserWarning, stacklevel=2)
+        return torch.device("cpu")
+    return device
+
+
+def _runs_on(arch: str, capability: tuple[int, int]) -> bool:
+    """Whether code built for ``arch`` (an entry of ``torch.cuda.get_arch_list()``) runs on a GPU of ``capability``.
+
+    ``sm_86`` is machine code for compute capability 8.6: it runs on 8.6 and later GPUs of the same major
+    version (8.9), not on 7.5 or 9.0. ``sm_90a`` runs on 9.0 only. ``compute_90`` is PTX, which the driver
+    compiles for any GPU of capability 9.0 or newer.
+    """
+    kind, _, number = arch.partition("_")
+    parts = re.fullmatch(r"(\d+)(\d)([af]?)", number)
+    if parts is None or kind not in ("sm", "compute"):
+        return False
+    built = (int(parts[1]), int(parts[2]))
+    if kind == "compute":
+        return capability >= built
+    if parts[3] == "a":
+        return capability == built
+    return capability[0] == built[0] and capability[1] >= built[1]
+
+
+def _unsupported_gpu(device: torch.device) -> str | None:
+    """Why this torch build cannot run on the CUDA GPU ``device``, or None when it can (or it is no CUDA GPU)."""
+    if device.type != "cuda" or torch.version.cuda is None:  # ROCm builds list gfx targets, not sm_XY
+        return None
+    archs = torch.cuda.get_arch_list()
+    capability = tuple(torch.cuda.get_device_capability(device))
+    if not archs or any(_runs_on(arch, capability) for arch in archs):
+        return None
+    return (f"the GPU {torch.cuda.get_device_name(device)} has compute capability {capability[0]}.{capability[1]}, "
+            f"and this torch {torch.__version__} (CUDA {torch.version.cuda}) runs only on {', '.join(archs)}")
 
 
 def environment_summary(device: torch.device | None = None) -> str:
