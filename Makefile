@@ -22,9 +22,11 @@ NB ?= notebooks/*.ipynb
 # Jupyter refuses to run as root unless told; CI and many containers run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # JupyterLab serves the repository root (so notebooks can show ../images/*.png) and opens the first notebook;
-# no news feed, no update check.
+# no news feed, no update check, and no question about them: jupyterlab_settings/overrides.json makes "no" the
+# default answer (a reader's own settings still win).
 LAB_FLAGS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_before_you_start.ipynb \
-             --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+             --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+             --LabApp.app_settings_dir=jupyterlab_settings
 
 .PHONY: venv browser-deps lab test unit lint execute portability pythons platforms lock gpu-check bench seed-bench images html clean
 
@@ -87,3 +89,8 @@ html: $(STAMP)
 
 clean:
 	rm -rf output build
+
+# Every ignored output (tests/ignored_outputs.toml): how many, and why; --check lists disagreements with the notebooks.
+.PHONY: ignored
+ignored: $(STAMP)
+	$(BIN)/python scripts/ignored_outputs.py

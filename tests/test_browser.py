@@ -1,8 +1,7 @@
 """The main job, done the way a reader does it: JupyterLab in a real browser.
 
-JupyterLab is started as `make lab` starts it (the Makefile's LAB_FLAGS: the repository's root is
-served, so notebooks can show ../images/*.png, and the news feed is off), on a free loopback port and
-with a token. Headless
+JupyterLab is started with the command `make lab` runs (the repository's root is served, so notebooks can
+show ../images/*.png, and the news question is switched off), on a free loopback port and with a token. Headless
 Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is ever downloaded) opens a
 notebook, runs every cell from the Run menu, waits until the kernel is done, and reads the result
 off the page: every code cell numbered 1..N in order and no error or stderr output anywhere. A
@@ -14,8 +13,13 @@ is switched off; the tests check that neither the copy nor the repository's note
 second test runs a copy with a cell that raises and checks that the checker reports it. A third opens
 every notebook that shows a figure from images/ and fails on any image the page could not load.
 
-Without Chromium the tests skip and say so (`pytest -ra` lists the reason); scripts/ensure_chromium.sh
-installs it (Debian's package) where it can, and .ci/run calls it.
+JupyterLab runs the command `make lab` runs, taken from the Makefile (`make -n lab`), in a fresh browser
+profile with no JupyterLab user settings, as a new reader meets it: the news question must not appear, and a
+second run without the Makefile's settings folder shows that the test would see it if it did.
+
+Without Chromium the tests skip and say so in the summary (`-ra`), except where the environment variable CI is
+set: there a missing browser fails them. scripts/ensure_chromium.sh installs it (Debian's package) where it can,
+and `make test` calls it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -38,35 +43,68 @@ import pytest
 
 from conftest import NOTEBOOK_DIR, REPO_ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium; SERIES_CHROMIUM names another binary (the suite's own test of the missing-browser rule).
+CHROMIUM = Path(os.environ.get("SERIES_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SCREENSHOT_DIR = REPO_ROOT / "output" / "browser"
 # A quick notebook: the test is about the browser path, not about the slowest notebook.
 NOTEBOOK = next((n for n in ("01_tensors.ipynb", "00_before_you_start.ipynb") if (NOTEBOOK_DIR / n).exists()), None)
 RUN_TIMEOUT_S = 120
+NEWS_QUESTION = "Would you like to get notified about official Jupyter news?"
 
-# JupyterLab settings for the test: no autosave (the page must not write the notebook back), every
-# cell kept in the page (no windowing, so all prompts and outputs can be read), no news or update checks.
+# JupyterLab user settings for the tests that run cells: no autosave (the page must not write the notebook back),
+# every cell kept in the page (no windowing, so all prompts and outputs can be read). Nothing about news: the
+# run command must deal with that itself, and the news tests start with no user settings at all.
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"checkForUpdates": False, "fetchNews": "false"},
 }
 
-if not CHROMIUM.exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/ensure_chromium.sh could not install it: "
-                "it needs root and apt-get); the real-browser JupyterLab test cannot run", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pinned in pyproject.toml) is not installed")
 pytestmark = pytest.mark.slow
 
 
-def lab_flags() -> list[str]:
-    """The flags `make lab` passes to JupyterLab (the Makefile's LAB_FLAGS), so the test serves what readers get."""
-    makefile = (REPO_ROOT / "Makefile").read_text().replace("\\\n", " ")
-    return re.search(r"^LAB_FLAGS := (.*)$", makefile, re.MULTILINE).group(1).split()
-if NOTEBOOK is None:
-    pytest.skip("no notebook 00 or 01 to open in the browser", allow_module_level=True)
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def browser_missing() -> str | None:
+    """Why the real-browser tests cannot run here, or None."""
+    if not CHROMIUM.exists():
+        return (f"Chromium is not installed at {CHROMIUM} (scripts/ensure_chromium.sh could not install it: it needs "
+                "root and apt-get); the real-browser JupyterLab tests cannot run")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright (pinned in pyproject.toml) is not installed; the real-browser tests cannot run"
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium_present():
+    """Skip, saying why, where there is no browser; under CI (CI set) that is a failure instead."""
+    missing = browser_missing()
+    if missing and under_ci():
+        pytest.fail(f"CI is set and {missing}")
+    if missing:
+        pytest.skip(missing)
+
+
+def lab_command(port: int) -> list[str]:
+    """The command `make lab` runs (read with `make -n`: nothing is installed or started), on ``port``."""
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "lab", f"PORT={port}"], cwd=REPO_ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    lines = [line for line in dry_run.splitlines() if re.search(r"\bjupyter(\.exe)? lab\b", line)]
+    assert len(lines) == 1, f"expected one `jupyter lab` command in `make -n lab`:\n{dry_run}"
+    command = shlex.split(lines[0])
+    if not Path(command[0]).is_absolute():  # .venv/bin/python: relative to the repository, where make runs
+        command[0] = str(REPO_ROOT / command[0])
+    return command
+
+
+def lab_settings_folder(command: list[str]) -> str | None:
+    """The folder of JupyterLab settings the run command passes (--LabApp.app_settings_dir=...), if any."""
+    return next((arg.split("=", 1)[1] for arg in command if arg.startswith("--LabApp.app_settings_dir=")), None)
 
 
 def free_port() -> int:
@@ -81,9 +119,13 @@ def git_status(*paths: str) -> str:
 
 
 class Lab:
-    """A JupyterLab server on a copy of the series' layout (notebooks/, images/) in ``root``."""
+    """`make lab`'s JupyterLab on a copy of the series' layout (notebooks/, images/, its settings) in ``root``.
 
-    def __init__(self, root: Path):
+    ``settings``: JupyterLab user settings to start with; None for none at all, as for a new reader.
+    ``without``: command-line options to leave out of the run command (to show what they do).
+    """
+
+    def __init__(self, root: Path, settings: dict | None = None, without: tuple[str, ...] = ()):
         self.root = root
         self.notebooks = root / "notebooks"
         self.notebooks.mkdir(parents=True)
@@ -91,22 +133,24 @@ class Lab:
                         ignore=shutil.ignore_patterns("__pycache__"))
         if (REPO_ROOT / "images").is_dir():
             shutil.copytree(REPO_ROOT / "images", root / "images")
-        settings = root / "lab-settings"
-        for name, values in LAB_SETTINGS.items():
-            path = settings / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(values))
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ,
-               "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
+        cmd = [arg for arg in lab_command(self.port) if not arg.startswith(without or ("\0",))]
+        folder = lab_settings_folder(cmd)
+        if folder and not Path(folder).is_absolute():  # relative to the repository root, as `make lab` runs
+            shutil.copytree(REPO_ROOT / folder, root / folder)
+        user_settings = root / "user-settings"  # empty: nothing set by a user
+        for name, values in (settings or {}).items():
+            path = user_settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        # A user's own JupyterLab and Jupyter folders, empty: what a new reader has. The token comes through the
+        # environment (JUPYTER_TOKEN), so the command line stays exactly the Makefile's.
+        env = {**os.environ, "JUPYTER_TOKEN": self.token,
+               "JUPYTERLAB_SETTINGS_DIR": str(user_settings), "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
                "JUPYTER_CONFIG_DIR": str(root / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
                "IPYTHONDIR": str(root / "ipython")}
-        # The README's run command (`make lab`), on a free port and with a token, in the copy.
-        cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", *lab_flags(), "--no-browser", "--ip=127.0.0.1",
-               f"--port={self.port}", f"--IdentityProvider.token={self.token}"]
-        if os.geteuid() == 0:
-            cmd.append("--allow-root")
+        self.command = cmd
         self.log = (root / "lab.log").open("w")
         self.proc = subprocess.Popen(cmd, cwd=root, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
@@ -155,14 +199,16 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    server = Lab(tmp_path_factory.mktemp("lab"))
+def lab(chromium_present, tmp_path_factory):
+    server = Lab(tmp_path_factory.mktemp("lab"), settings=LAB_SETTINGS)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium_present):
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -299,20 +345,51 @@ READ_IMAGES = """() => [...document.querySelectorAll('.jp-Notebook .jp-RenderedM
     src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0}))"""
 
 
-def test_the_lab_opens_at_the_first_notebook_without_a_news_popup(lab, browser):
-    shutil.copy2(NOTEBOOK_DIR / "00_before_you_start.ipynb", lab.notebooks / "00_before_you_start.ipynb")
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def open_as_a_new_reader(tmp_path, without: tuple[str, ...] = ()) -> tuple[str, Path]:
+    """Start `make lab`'s JupyterLab with no user settings, open its default URL in a fresh Chromium profile.
+
+    Returns the text of the page once notebook 00 is open and JupyterLab had time to ask its questions.
+    """
+    from playwright import sync_api
+
+    server = Lab(tmp_path / "lab", settings=None, without=without)
+    shutil.copy2(NOTEBOOK_DIR / "00_before_you_start.ipynb", server.notebooks / "00_before_you_start.ipynb")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    screenshot = SCREENSHOT_DIR / f"opening{'-without-settings' if without else ''}.png"
     try:
-        page.goto(f"{lab.url}/?token={lab.token}")  # where a reader lands: the default URL
-        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
-        time.sleep(2)  # the news question, when enabled, appears shortly after the page
-        assert "00_before_you_start.ipynb" in page.locator(".jp-DirListing, #jp-main-dock-panel").first.inner_text() \
-            or "00 Before you start" in page.inner_text("body")
-        assert "Jupyter news" not in page.inner_text("body"), "JupyterLab asks about Jupyter news"
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / "opening.png"))
+        with sync_api.sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                viewport={"width": 1400, "height": 1000})
+            try:
+                page = context.new_page()
+                page.goto(f"{server.url}/?token={server.token}")  # the URL `make lab` prints: the default URL
+                page.locator(".jp-Notebook .jp-RenderedMarkdown h1").first.wait_for(timeout=90_000)
+                # The question, when asked, comes a moment after the notebook appears: look for 10 s.
+                deadline = time.monotonic() + 10
+                while NEWS_QUESTION not in page.inner_text("body") and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                text = page.inner_text("body")
+                page.screenshot(path=str(screenshot))
+            finally:
+                context.close()
     finally:
-        page.close()
+        server.stop()
+    return text, screenshot
+
+
+def test_the_lab_opens_at_the_first_notebook_without_the_news_question(chromium_present, tmp_path):
+    text, screenshot = open_as_a_new_reader(tmp_path)
+    assert "00 Before you start" in text, f"JupyterLab did not open notebook 00 (see {screenshot})"
+    assert NEWS_QUESTION not in text, f"a new reader of `make lab` is asked about Jupyter news (see {screenshot})"
+
+
+def test_without_the_makefiles_settings_the_news_question_appears(chromium_present, tmp_path):
+    """The test above can see the question: with the run command less its settings folder, it is asked."""
+    flag = "--LabApp.app_settings_dir="
+    assert lab_settings_folder(lab_command(8888)), f"`make lab` passes no {flag}...: nothing keeps the question away"
+    text, screenshot = open_as_a_new_reader(tmp_path, without=(flag,))
+    assert NEWS_QUESTION in text, f"without {flag} the news question should appear (see {screenshot})"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS_WITH_FIGURES)
@@ -337,3 +414,24 @@ def test_every_figure_loads_in_jupyterlab(lab, browser, name):
     assert len(images) >= len(expected) > 0, f"{name}: the page shows {images}, the notebook links {expected}"
     broken = [img["src"] for img in images if not img["loaded"]]
     assert not broken, f"{name}: images that did not load in JupyterLab: {broken}"
+
+
+@pytest.mark.parametrize("ci", ["true", None], ids=["CI-set", "CI-unset"])
+def test_a_missing_browser_fails_under_ci_and_skips_with_its_reason_elsewhere(ci, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    env.update(SERIES_CHROMIUM=str(tmp_path / "no-chromium-here"), SERIES_OUTPUT_DIR=str(tmp_path / "output"))
+    if ci:
+        env["CI"] = ci
+    run = subprocess.run([sys.executable, "-m", "pytest", "--numprocesses=0", "-q", "-k", "run_all_cells",
+                          "tests/test_browser.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    report = run.stdout + run.stderr
+    reason = f"Chromium is not installed at {tmp_path / 'no-chromium-here'}"
+    if ci:
+        assert run.returncode == 1, report[-3000:]
+        assert re.search(r"^(ERROR|FAILED) tests/test_browser.py::test_run_all_cells.*CI is set and " + re.escape(reason),
+                         report, re.MULTILINE), report[-3000:]
+    else:
+        assert run.returncode == 0, report[-3000:]
+        assert re.search(r"^SKIPPED \[\d+\] tests/test_browser.py.*" + re.escape(reason), report, re.MULTILINE), \
+            report[-3000:]
