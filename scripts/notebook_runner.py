@@ -30,6 +30,14 @@ def series_notebooks() -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
+SOLUTIONS_DIR = NOTEBOOK_DIR / "solutions"
+
+
+def solutions_notebooks() -> list[Path]:
+    """The worked solutions, one notebook per lesson with exercises, named as the lesson (solutions/NN_topic.ipynb)."""
+    return sorted(SOLUTIONS_DIR.glob("*.ipynb"))
+
+
 def _neutral_paths(text: str) -> str:
     """Replace this machine's absolute paths in a traceback with ones that hold on any machine."""
     prefixes = [(str(REPO_ROOT) + "/", ""), (sys.base_prefix + "/", "<python>/"), (str(Path.home()) + "/", "~/")]

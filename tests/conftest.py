@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from notebook_runner import CELL_TIMEOUT, NOTEBOOK_DIR, REPO_ROOT, series_notebooks
 
-__all__ = ["NOTEBOOK_DIR", "NOTEBOOKS", "REPO_ROOT", "SKIPPED_CELLS", "notebook_definitions"]
+__all__ = ["NOTEBOOK_DIR", "NOTEBOOKS", "REPO_ROOT", "notebook_definitions", "tree_fingerprint"]
 
 NOTEBOOKS = series_notebooks()
 
-# The one place that lists what CI does not run, with the reason. A notebook cell
-# marked NBVAL_SKIP must appear here as "NN_name.ipynb#cell-index": reason.
-SKIPPED_CELLS: dict[str, str] = {}
+# What nbval does not run or compare (NBVAL_SKIP, NBVAL_IGNORE_OUTPUT, NBVAL_RAISES_EXCEPTION and their tags) is
+# listed in one place, tests/ignored_outputs.toml, with the reason (tests/test_ignored_outputs.py).
 
 
 def notebook_definitions(notebook: str, *names: str) -> dict:
@@ -40,12 +42,37 @@ def pytest_configure(config):
         config.option.nbval_cell_timeout = CELL_TIMEOUT
 
 
-def _git_status() -> str | None:
+def tree_fingerprint(root: Path = REPO_ROOT) -> dict[str, str] | None:
+    """{path: hash of its content} for every file git reports as changed or untracked below ``root``.
+
+    Contents, not just names: a further edit to a file that was already modified, or a new file in a folder
+    that was already untracked, changes the fingerprint. Ignored files (output/) are not reported.
+    """
     try:
-        return subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True,
-                              text=True, check=True).stdout
+        listed = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd=root,
+                                capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None  # not a git checkout (a tarball, say): nothing to compare
+    entries = listed.split("\0")
+    paths = []
+    while entries:
+        entry = entries.pop(0)
+        if not entry:
+            continue
+        status, path = entry[:2], entry[3:]
+        if "R" in status or "C" in status:
+            entries.pop(0)  # the name it was renamed or copied from
+        paths.append(path)
+    fingerprint = {}
+    for path in paths:
+        file = root / path
+        if file.is_symlink() or not file.exists():
+            fingerprint[path] = "missing" if not file.is_symlink() else f"link to {os.readlink(file)}"
+        elif file.is_file():
+            fingerprint[path] = hashlib.sha256(file.read_bytes()).hexdigest()
+        else:
+            fingerprint[path] = "not a file"  # a nested repository, say
+    return fingerprint
 
 
 def _is_controller(session) -> bool:
@@ -54,27 +81,40 @@ def _is_controller(session) -> bool:
 
 def pytest_sessionstart(session):
     if _is_controller(session):
-        session.config.stash[_STATUS_KEY] = _git_status()
+        session.config.stash[_STATUS_KEY] = tree_fingerprint()
+
+
+def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """What differs between two fingerprints, one line per file."""
+    lines = []
+    for path in sorted(set(before) | set(after)):
+        if path not in before:
+            lines.append(f"{path} (new to git status)")
+        elif path not in after:
+            lines.append(f"{path} (back to its committed state, or removed)")
+        elif before[path] != after[path]:
+            lines.append(f"{path} (content changed)")
+    return lines
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Everything the suite runs writes below output/ (or a temporary folder): git must see nothing new."""
+    """Everything the suite runs writes below output/ (or a temporary folder): the files git sees must not change."""
     if not _is_controller(session) or session.config.getoption("collectonly"):
         return
-    before, after = session.config.stash.get(_STATUS_KEY, None), _git_status()
+    before, after = session.config.stash.get(_STATUS_KEY, None), tree_fingerprint()
     if before is None or after is None:
         return
-    if before != after:
-        new = sorted(set(after.splitlines()) - set(before.splitlines()))
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = "FAILED: the test run left files that git sees (write them below output/):\n  " + "\n  ".join(new)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    changed = changed_files(before, after)
+    if changed:
+        message = ("FAILED: the test run changed files that git sees (write below output/):\n  "
+                   + "\n  ".join(changed))
         if reporter:
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    elif session.config.getoption("verbose", 0) >= 0:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter:
-            reporter.write_line("git status unchanged by the test run")
+    elif reporter and session.config.getoption("verbose", 0) >= 0:
+        reporter.write_line(f"files git sees unchanged by the test run ({len(after)} modified or untracked, "
+                            "compared by content)")
 
 
-_STATUS_KEY = pytest.StashKey[str | None]()
+_STATUS_KEY = pytest.StashKey[dict[str, str] | None]()

@@ -429,7 +429,8 @@ def test_a_missing_browser_fails_under_ci_and_skips_with_its_reason_elsewhere(ci
     reason = f"Chromium is not installed at {tmp_path / 'no-chromium-here'}"
     if ci:
         assert run.returncode == 1, report[-3000:]
-        assert re.search(r"^(ERROR|FAILED) tests/test_browser.py::test_run_all_cells.*CI is set and " + re.escape(reason),
+        pattern = r"^(ERROR|FAILED) tests/test_browser.py::test_run_all_cells.*CI is set and " + re.escape(reason)
+        assert re.search(pattern,
                          report, re.MULTILINE), report[-3000:]
     else:
         assert run.returncode == 0, report[-3000:]

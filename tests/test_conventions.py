@@ -2,7 +2,9 @@
 
 These check what strict nbval cannot: how a notebook opens and closes, that its
 stored outputs came from one clean top-to-bottom run, and that nothing noisy or
-machine-specific was stored.
+machine-specific was stored. A lesson closes with Summary, Exercises (skeletons and one
+check cell that says "not done yet" for each) and Next; its worked solutions live in
+notebooks/solutions/ under the same name, where every check says "correct".
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOK_DIR, NOTEBOOKS, REPO_ROOT, SKIPPED_CELLS
-from notebook_runner import IGNORE_MARK, RAISES_MARK
+from conftest import NOTEBOOK_DIR, NOTEBOOKS, REPO_ROOT
+from notebook_runner import IGNORE_MARK, RAISES_MARK, SOLUTIONS_DIR, solutions_notebooks, title_of
 
 MAX_IGNORED_SHARE = 0.2
 # An absolute path of some machine (Linux, macOS, Windows) that a stored output must not show.
@@ -97,26 +99,154 @@ def test_setup_cell_seeds_and_picks_device_with_cpu_fallback(path):
     )
 
 
+CHECK_CALL = re.compile(r"\bcheck_exercise_(\d+)\(")
+CHECK_IMPORT = re.compile(r"from helpers\.exercises\.(\w+) import")
+#: The check module of a lesson is named after its topic (the stem without the number), except where a
+#: topic name would clash with a library module the lesson imports.
+TOPIC_EXCEPTIONS = {"10_logging": "training_logs"}
+
+
+def topic_of(stem: str) -> str:
+    return TOPIC_EXCEPTIONS.get(stem, stem[3:])
+
+
+def stored_text(cell) -> str:
+    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def check_cells(nb) -> list[tuple[int, list[int]]]:
+    """(cell index, [exercise numbers it checks]) for each code cell that calls check_exercise_N(...)."""
+    found = []
+    for index, cell in code_cells(nb):
+        numbers = [int(n) for n in CHECK_CALL.findall(source(cell))]
+        if numbers:
+            found.append((index, numbers))
+    return found
+
+
+def closing(nb):
+    """(the level-2 headings from Summary on, {name: cell index}) of a lesson."""
+    h2 = [(text.lower(), index) for level, text, index in markdown_headings(nb) if level == 2]
+    summary = next((k for k, (text, _) in enumerate(h2) if text.startswith("summary")), None)
+    tail = h2[summary:] if summary is not None else []
+    return [text for text, _ in tail], {text.split()[0]: index for text, index in tail}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_closing_sections(path):
     nb = load(path)
-    h2 = [(text.lower(), index) for level, text, index in markdown_headings(nb) if level == 2]
-    titles = [t for t, _ in h2]
-    for name in ("summary", "exercises", "next"):
-        assert any(t.startswith(name) for t in titles), f"{path.name}: missing '## {name.title()}' section"
-    order = [next(i for i, t in enumerate(titles) if t.startswith(n)) for n in ("summary", "exercises", "next")]
-    assert order == sorted(order), f"{path.name}: closing sections must be Summary, Exercises, Next in that order"
-    # Exercises come with a way to check the answer: an assert (in prose or in a checker cell).
-    start = h2[order[1]][1]
-    end = h2[order[2]][1]
-    exercises = "\n".join(source(c) for c in nb["cells"][start:end])
-    assert "assert" in exercises, f"{path.name}: each exercise needs a check (an assert or expected value)"
-    # Skeletons to fill in first, worked solutions after them (still inside Exercises, before Next).
-    subheadings = [text.lower() for level, text, index in markdown_headings(nb) if level == 3 and start < index < end]
-    assert "solutions" in subheadings, f"{path.name}: Exercises needs a '### Solutions' part after the checks"
+    titles, at = closing(nb)
+    names = [t.split()[0] for t in titles]
+    assert names in (["summary", "exercises", "next"], ["summary", "exercises", "next", "further"]), (
+        f"{path.name}: a lesson ends with ## Summary, ## Exercises, ## Next (optionally ## Further reading), "
+        f"found {titles}")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_exercises_have_skeletons_and_one_check_cell_that_says_not_done_yet(path):
+    nb = load(path)
+    _, at = closing(nb)
+    if "exercises" not in at:
+        pytest.fail(f"{path.name}: no ## Exercises section")
+    start, end = at["exercises"], at["next"]
+    exercises = "\n".join(source(c) for c in nb["cells"][start:end] if c["cell_type"] == "markdown")
+    assert f"solutions/{path.name}" in exercises, f"{path.name}: Exercises should link solutions/{path.name}"
+    checks = [(i, numbers) for i, numbers in check_cells(nb) if start < i < end]
+    assert len(checks) == 1, f"{path.name}: Exercises wants exactly one check cell, found cells {checks}"
+    check_index, numbers = checks[0]
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: the check cell checks exercises {numbers}"
+    expected = "".join(f"Exercise {n}: not done yet\n" for n in numbers)
+    stored = stored_text(nb["cells"][check_index])
+    assert stored == expected, (
+        f"{path.name}: on the untouched skeletons the check cell should store\n{expected}found\n{stored}")
+    skeletons = [i for i, c in code_cells(nb) if start < i < check_index]
+    assert skeletons, f"{path.name}: no skeleton cells for the reader before the check cell"
+    without = [i for i in skeletons if "..." not in source(nb["cells"][i])]
+    assert not without, f"{path.name}: skeleton cells {without} have no ... for the reader to replace"
+    topics = set(CHECK_IMPORT.findall("\n".join(source(c) for _, c in code_cells(nb))))
+    assert topics == {topic_of(path.stem)}, (
+        f"{path.name}: the checks come from helpers.exercises.{topic_of(path.stem)}, found imports of {topics}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_no_solution_below_the_exercises(path):
+    """Nothing after the exercise skeletons shows or runs a solution: no code after the check cell, no "correct"."""
+    nb = load(path)
+    _, at = closing(nb)
+    start = at.get("exercises", len(nb["cells"]))
+    checks = [i for i, _ in check_cells(nb) if i > start]
+    after = [i for i, _ in code_cells(nb) if checks and i > checks[-1]]
+    assert not after, f"{path.name}: code cells {after} after the check cell (solutions live in solutions/)"
+    for index, cell in enumerate(nb["cells"]):
+        if index < start:
+            continue
+        assert not re.search(r"^Exercise \d+: correct", stored_text(cell), re.MULTILINE), (
+            f"{path.name} cell {index}: a check says correct below the Exercises heading: a solution is shown")
+        assert not (cell["cell_type"] == "markdown" and re.search(r"^#+\s*solutions?\b", source(cell), re.I | re.M)), (
+            f"{path.name} cell {index}: a Solutions section in the lesson (solutions live in solutions/)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_each_lesson_has_a_solutions_notebook_whose_checks_all_say_correct(path):
+    lesson = load(path)
+    solutions_path = SOLUTIONS_DIR / path.name
+    assert solutions_path.exists(), f"{path.name}: no worked solutions at notebooks/solutions/{path.name}"
+    solutions = load(solutions_path)
+    import nbformat
+
+    title = title_of(nbformat.read(path, as_version=4))
+    first = source(solutions["cells"][0]) if solutions["cells"] else ""
+    assert re.search(rf"^# {re.escape(title)}: solutions\s*$", first, re.M), (
+        f"solutions/{path.name}: the first cell's title should be '# {title}: solutions'")
+    lesson_numbers = sorted(n for _, numbers in check_cells(lesson) for n in numbers)
+    solved = {}
+    for index, numbers in check_cells(solutions):
+        stored = stored_text(solutions["cells"][index])
+        for n in numbers:
+            assert f"Exercise {n}: correct\n" in stored, (
+                f"solutions/{path.name} cell {index}: the check of exercise {n} should store 'Exercise {n}: correct', "
+                f"found {stored!r}")
+            solved[n] = index
+    assert sorted(solved) == lesson_numbers, (
+        f"solutions/{path.name} checks exercises {sorted(solved)}, the lesson has {lesson_numbers}")
+    wrong = [line for _, c in code_cells(solutions) for line in stored_text(c).splitlines()
+             if re.match(r"Exercise \d+: (wrong|not done yet)", line)]
+    assert not wrong, f"solutions/{path.name}: {wrong}"
+    topics = set(CHECK_IMPORT.findall("\n".join(source(c) for _, c in code_cells(solutions))))
+    assert topics == {topic_of(path.stem)}, f"solutions/{path.name} imports checks from {topics}"
+
+
+def test_every_solutions_notebook_belongs_to_a_lesson():
+    lessons = {p.name for p in NOTEBOOKS}
+    strays = [p.name for p in solutions_notebooks() if p.name not in lessons]
+    assert not strays, f"notebooks/solutions/ holds notebooks of no lesson: {strays}"
+    modules = {p.stem for p in (NOTEBOOK_DIR / "helpers" / "exercises").glob("*.py")} - {"__init__"}
+    unused = sorted(modules - {topic_of(p.stem) for p in NOTEBOOKS})
+    assert not unused, f"check modules in helpers/exercises/ that serve no lesson: {unused}"
+
+
+@pytest.mark.slow
+def test_nbval_collects_the_solutions_notebooks():
+    """`make test` runs pytest over testpaths; the solutions notebooks must be among the notebooks it runs."""
+    import subprocess
+    import sys
+    import tomllib
+
+    ini = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "notebooks" in ini["testpaths"]
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--numprocesses=0", "notebooks"],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    collected = {line.split("::")[0] for line in run.stdout.splitlines() if "::" in line}
+    for path in [*NOTEBOOKS, *solutions_notebooks()]:
+        name = path.relative_to(REPO_ROOT).as_posix()
+        assert name in collected, f"nbval does not collect {name}:\n{run.stdout[-2000:]}"
+
+
+ALL = [*NOTEBOOKS, *solutions_notebooks()]
+all_ids = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in ALL]
+
+
+@pytest.mark.parametrize("path", ALL, ids=all_ids)
 def test_executed_once_top_to_bottom_with_clean_outputs(path):
     nb = load(path)
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernelspec must be python3"
@@ -144,18 +274,15 @@ def test_executed_once_top_to_bottom_with_clean_outputs(path):
             )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_few_ignored_outputs_and_explicit_skips(path):
+@pytest.mark.parametrize("path", ALL, ids=all_ids)
+def test_few_ignored_outputs(path):
+    """At most 20% of a notebook's code cells ignore their output (each is listed in tests/ignored_outputs.toml)."""
     nb = load(path)
     cells = code_cells(nb)
     ignored = [i for i, c in cells if IGNORE_MARK in source(c)]
     assert len(ignored) <= MAX_IGNORED_SHARE * len(cells), (
         f"{path.name}: {len(ignored)} of {len(cells)} code cells ignore their output (at most {MAX_IGNORED_SHARE:.0%})"
     )
-    for index, cell in cells:
-        if "NBVAL_SKIP" in source(cell):
-            key = f"{path.name}#{index}"
-            assert key in SKIPPED_CELLS, f"{key} is skipped by nbval but not listed in tests/conftest.py SKIPPED_CELLS"
 
 
 def test_strict_mode_everywhere():
