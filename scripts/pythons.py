@@ -3,7 +3,8 @@
     python scripts/pythons.py [--only 3.12]
 
 uv does the work: for each supported version (pyproject.toml's requires-python) it finds an installed
-interpreter and syncs .venvs/py3.X from uv.lock, exactly as `make test` syncs .venv. Then the notebooks run
+interpreter (on PATH, or one uv installed; pyenv's are made visible to it through PYENV_VERSION) and syncs
+.venvs/py3.X from uv.lock, exactly as `make test` syncs .venv. Then the notebooks run
 under strict nbval with the same stored outputs, and the tests not marked slow run too.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,10 +33,24 @@ def supported_versions() -> list[str]:
     return [f"3.{minor}" for minor in range(low, high)]
 
 
+def uv_environment() -> dict[str, str]:
+    """The environment for uv, with every Python that pyenv manages visible through its shims.
+
+    pyenv's shims run only the versions PYENV_VERSION names (by default just the global one), so uv,
+    which looks for python3.X on PATH, would not see the others.
+    """
+    env = dict(os.environ)
+    if shutil.which("pyenv") and "PYENV_VERSION" not in env:
+        versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+        if versions:
+            env["PYENV_VERSION"] = ":".join(versions)
+    return env
+
+
 def sync(version: str) -> tuple[Path | None, str]:
     """.venvs/py<version> synced from uv.lock by uv, or None and uv's reason (no such Python installed)."""
     venv = VENVS / f"py{version}"
-    env = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(venv), UV_PYTHON_DOWNLOADS="never")
+    env = dict(uv_environment(), UV_PROJECT_ENVIRONMENT=str(venv))
     uv = Path(sys.executable).with_name("uv")  # the pinned uv of the maintainers' set
     result = subprocess.run([uv, "sync", "--locked", "--quiet", "--python", version], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True)

@@ -40,10 +40,12 @@ def parse_requirements(path):
     return requirements
 
 
-def project_dependencies():
-    """{normalised name: [Requirement, ...]} from pyproject.toml's [project] dependencies."""
+def project_dependencies(groups=("dev",)):
+    """{normalised name: [Requirement, ...]} from pyproject.toml's [project] dependencies and dependency groups."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     requirements = {}
-    for entry in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+    entries = pyproject["project"]["dependencies"] + [e for g in groups for e in pyproject["dependency-groups"][g]]
+    for entry in entries:
         req = Requirement(entry)
         requirements.setdefault(normalise(req.name), []).append(req)
     return requirements
@@ -91,7 +93,10 @@ def test_floyd_commands_point_at_files_that_exist():
 
 
 def test_pins_are_exact_and_agree_everywhere():
-    """Every direct dependency is pinned exactly, and constraints.txt and floyd_requirements.txt agree."""
+    """Every direct dependency (both sets) is pinned exactly, and constraints.txt and floyd_requirements.txt agree.
+
+    floyd_requirements.txt installs the reader's set only: the launch files serve the notebooks.
+    """
     direct = project_dependencies()
     constraints = parse_requirements(REPO_ROOT / "constraints.txt")
     for name, reqs in direct.items():
@@ -103,8 +108,9 @@ def test_pins_are_exact_and_agree_everywhere():
     for reqs in constraints.values():
         for req in reqs:
             exact_pin(req)
+    reader = project_dependencies(groups=())
     for name, reqs in parse_requirements(REPO_ROOT / "floyd_requirements.txt").items():
-        assert name in direct, f"floyd_requirements.txt lists {name}, which pyproject.toml does not pin"
+        assert name in reader, f"floyd_requirements.txt lists {name}, which pyproject.toml does not pin"
         assert exact_pin(reqs[0]) == exact_pin(direct[name][0]), f"{name}: floyd_requirements.txt differs"
 
 
