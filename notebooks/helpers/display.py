@@ -16,12 +16,27 @@ def strip_colours(text: str) -> str:
     return _ANSI_ESCAPE.sub("", text)
 
 
-def error_summary(error: BaseException) -> str:
-    """An exception as ``TypeName: first line of its message``, without colour codes.
+def _shown_paths(text: str) -> str:
+    """``text`` with every path below the repository written as ``shown_path`` writes it (``output/...``).
 
-    Later lines of a message often hold versions or paths of one machine. Taught in 09_training_process.
+    Error messages name files by their absolute paths, which differ between machines and use ``\\`` on
+    Windows.
     """
-    lines = strip_colours(str(error)).strip().splitlines()
+    from helpers.environment import OUTPUT_DIR, REPO_ROOT, shown_path
+
+    for root in (OUTPUT_DIR, REPO_ROOT):  # output/ first: it may lie inside the repository
+        for form in dict.fromkeys((str(root), str(root.resolve()))):
+            text = re.sub(re.escape(form) + r"""[^\s'"`:,;()]*""", lambda found: shown_path(found.group(0)), text)
+    return text
+
+
+def error_summary(error: BaseException) -> str:
+    """An exception as ``TypeName: first line of its message``, without colour codes or machine paths.
+
+    Later lines of a message often hold versions or paths of one machine; paths below the repository
+    print as ``shown_path`` prints them. Taught in 06_devices_and_cuda.
+    """
+    lines = _shown_paths(strip_colours(str(error))).strip().splitlines()
     return f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 

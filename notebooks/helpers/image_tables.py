@@ -156,3 +156,21 @@ class DelayedReader:
 
         time.sleep(self.seconds)
         return self.loader(path)
+
+
+def seed_worker(worker_id: int) -> None:
+    """A DataLoader ``worker_init_fn`` that seeds Python's ``random`` and NumPy from the worker's torch seed.
+
+    The recipe of PyTorch's reproducibility notes. The DataLoader already gives each worker the seed
+    ``base_seed + worker_id`` (``base_seed`` drawn from the loader's ``generator``) and seeds torch,
+    ``random`` and NumPy with it; this makes the last two explicit, for code that reseeds them or
+    relies on them being seeded. A function in a module, so that workers started with "spawn" can
+    unpickle it. Taught in 09_training_process.
+    """
+    import random
+
+    import numpy as np
+
+    worker_seed = torch.initial_seed() % 2**32
+    np.random.seed(worker_seed)
+    random.seed(worker_seed)
