@@ -2,12 +2,16 @@
 
     python scripts/render_html.py [--out build/html]
 
-Every numbered notebook becomes one self-contained page (nbconvert's "lab" template, stored
-outputs as they are in the repository: nothing is executed). Images are embedded as data URIs:
-plot outputs already are, and the figures markdown cells show from ../images/ are inlined here,
-so a page can be copied or mailed on its own. Each page ends with links to the previous page,
-the index and the next page; links between notebooks point to their pages, and other relative
-links (helper files, the README) point back into the repository.
+Every numbered notebook becomes one page (nbconvert's "lab" template, stored outputs as they are
+in the repository: nothing is executed). Images are embedded as data URIs: plot outputs already
+are, and the figures markdown cells show from ../images/ are inlined here. Each page ends with
+links to the previous page, the index and the next page; links between notebooks point to their
+pages, and other relative links (helper files, the README) point back into the repository.
+
+Maths ($...$ and $$...$$ in markdown cells) is typeset in the browser by MathJax 3, from a copy
+in mathjax/ beside the pages (one file, from the django-static-mathjax package), never from a CDN:
+the edition reads the same from disk without a network and when hosted. A page copied without
+the mathjax/ folder still reads, showing the maths as TeX source.
 
 index.html lists the notebooks in reading order with their CPU run time, read from each notebook's
 opening ("**Time:** ... N s to run on a CPU"), the one place a run time is written.
@@ -20,8 +24,10 @@ import base64
 import html
 import mimetypes
 import re
+import shutil
 import sys
 import time
+from importlib import metadata, resources
 from pathlib import Path
 
 from notebook_runner import NOTEBOOK_DIR, REPO_ROOT, series_notebooks, stated_run_time, title_of
@@ -31,6 +37,51 @@ DEFAULT_OUT = REPO_ROOT / "build" / "html"
 NOTEBOOK_NAME = re.compile(r"\d\d_[a-z0-9_]+")
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 HREF = re.compile(r"""(\bhref=)(["'])(.*?)\2""", re.IGNORECASE)
+
+#: MathJax 3 as one file: TeX input with every extension, SVG output (no font files to load).
+MATHJAX_PACKAGE = "django-static-mathjax"
+MATHJAX_FILE = "tex-svg-full.js"
+MATHJAX_SRC = f"mathjax/{MATHJAX_FILE}"
+# nbconvert's template loads MathJax 2 from a CDN between these two comments; render() puts this in its place.
+MATHJAX_BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
+MATHJAX_HEAD = f"""<!-- MathJax 3 from mathjax/ beside this page (no network needed) -->
+<script>
+window.MathJax = {{
+  tex: {{inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+        processEscapes: true, processEnvironments: true}},
+  svg: {{fontCache: "global"}}
+}};
+</script>
+<script defer src="{MATHJAX_SRC}"></script>"""
+
+
+def copy_mathjax(out_dir: Path) -> Path:
+    """Copy MathJax (and its licence) into ``out_dir/mathjax``; return the script's path there."""
+    try:
+        version = metadata.version(MATHJAX_PACKAGE)
+        folder = resources.files("mathjax") / "static" / "mathjax"
+    except (metadata.PackageNotFoundError, ModuleNotFoundError):
+        raise RuntimeError(f"the reading edition typesets its maths with MathJax from the package {MATHJAX_PACKAGE}, "
+                           "which is not installed: `make html` installs it with the maintainers' packages") from None
+    target = out_dir / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in ((MATHJAX_FILE, folder / "es5" / MATHJAX_FILE), ("LICENSE", folder / "LICENSE")):
+        with resources.as_file(source) as path:
+            shutil.copyfile(path, target / name)
+    (target / "VERSION").write_text(f"{MATHJAX_PACKAGE} {version}\n", encoding="utf-8")
+    return target / MATHJAX_FILE
+
+
+def use_local_mathjax(page: str, name: str, require_js_url: str) -> str:
+    """Replace the template's MathJax from a CDN with the copy in mathjax/; drop require.js, from a CDN too.
+
+    require.js serves interactive widget outputs, which the stored notebooks do not keep (their state is
+    dropped when outputs are regenerated); without it a page loads nothing from the network.
+    """
+    page, found = MATHJAX_BLOCK.subn(lambda _: MATHJAX_HEAD, page)
+    if found != 1:
+        raise ValueError(f"{name}: nbconvert's MathJax block not found once ({found} times): has the template changed?")
+    return page.replace(f'<script src="{require_js_url}"></script>', "", 1)
 
 
 def data_uri(path: Path) -> str:
@@ -137,6 +188,7 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list
     paths = paths if paths is not None else series_notebooks()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(out_dir)
     exporter = HTMLExporter(template_name="lab", embed_images=True)
     try:
         repo_prefix = Path(*[".."] * len(out_dir.resolve().relative_to(REPO_ROOT).parts)).as_posix() + "/notebooks/"
@@ -158,6 +210,7 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list
     for i, ((path, nb), row) in enumerate(zip(loaded, rows)):
         resources = {"metadata": {"path": str(path.parent), "name": row["title"].replace("`", "")}}
         page, _ = exporter.from_notebook_node(nb, resources=resources)
+        page = use_local_mathjax(page, path.name, exporter.require_js_url)
         page = embed_local_images(page, path.parent, path.name)
         page = rewrite_links(page, series, repo_prefix)
         prev_page = (rows[i - 1]["page"], rows[i - 1]["title"]) if i > 0 else None

@@ -2,14 +2,19 @@
 
 The series is rendered once into a temporary folder; the tests then check the index (every
 notebook, in reading order, with its run time), that every page is self-contained (each image
-a data URI, the figures from images/ byte for byte) and the previous/next links.
+a data URI, the figures from images/ byte for byte), the previous/next links, and the maths:
+typeset by the MathJax copy beside the pages, with nothing fetched from the network (in
+Chromium, offline, where it is installed).
 """
 
 from __future__ import annotations
 
 import base64
+import html
+import os
 import re
 from html.parser import HTMLParser
+from importlib import metadata
 
 import nbformat
 import pytest
@@ -21,17 +26,19 @@ pytestmark = pytest.mark.slow  # renders all 14 notebooks (several seconds)
 
 
 class Tags(HTMLParser):
-    """Collects the attributes of every <img> and <a> in a page."""
+    """Collects the attributes of every <img>, <a> and <script> in a page."""
 
     def __init__(self):
         super().__init__()
-        self.images, self.links = [], []
+        self.images, self.links, self.scripts = [], [], []
 
     def handle_starttag(self, tag, attrs):
         if tag == "img":
             self.images.append(dict(attrs))
         elif tag == "a":
             self.links.append(dict(attrs))
+        elif tag == "script":
+            self.scripts.append(dict(attrs))
 
 
 def parse(path):
@@ -43,8 +50,21 @@ def parse(path):
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 
 
+def mathjax_missing() -> str | None:
+    try:
+        metadata.version(render_html.MATHJAX_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return f"{render_html.MATHJAX_PACKAGE} (MathJax, with the maintainers' packages) is not installed"
+    return None
+
+
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
+    missing = mathjax_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and {missing}: the reading edition cannot typeset its maths")
+        pytest.skip(missing)
     out = tmp_path_factory.mktemp("html")
     rows = render_html.render(out, paths=list(NOTEBOOKS))
     return out, rows
@@ -100,6 +120,7 @@ def test_pages_link_to_the_next_and_previous_ones(edition):
         # Links between notebooks go to their pages, not to .ipynb files.
         to_notebooks = [a["href"] for a in links if a.get("href", "").endswith(".ipynb")]
         missing = [h for h in to_notebooks if re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", h.rsplit("/", 1)[-1])
+                   and "/solutions/" not in h  # the solutions are not pages of the edition: they stay notebooks
                    and (REPO_ROOT / "notebooks" / h.rsplit("/", 1)[-1]).exists()]
         assert not missing, f"{name}: links to notebooks of the series not rewritten to pages: {missing}"
 
@@ -125,3 +146,88 @@ def test_raw_html_images_are_inlined_and_a_missing_figure_fails(tmp_path):
     nbformat.write(broken, path)
     with pytest.raises(FileNotFoundError, match="gone.png"):
         render_html.render(tmp_path / "out2", paths=[path])
+
+
+# Maths the reader must see typeset (07 showed `$n \sigma^2 / 2$` as raw text before).
+MATHS = {
+    "07_weight_initialisation": [r"$n \sigma^2 / 2$", r"$$\operatorname{Var}(y_i) = n\,\sigma^2\, v .$$"],
+    "02_autograd": [r"$\frac{d}{dy}(y \cdot y)$", r"$\partial\,\text{out} / \partial x_i$"],
+}
+
+
+def test_every_page_loads_mathjax_from_beside_it_and_nothing_from_the_network(edition):
+    out, _ = edition
+    script = out / render_html.MATHJAX_SRC
+    assert script.is_file() and script.stat().st_size > 1_000_000, "MathJax was not copied beside the pages"
+    assert (script.parent / "LICENSE").is_file(), "MathJax's licence (Apache 2.0) travels with it"
+    for path in NOTEBOOKS:
+        page = out / f"{path.stem}.html"
+        text = page.read_text(encoding="utf-8")
+        sources = [tag["src"] for tag in parse(page).scripts if tag.get("src")]
+        assert sources == [render_html.MATHJAX_SRC], f"{page.name}: scripts loaded: {sources}"
+        assert (page.parent / sources[0]).is_file()
+        assert "MathJax.Hub" not in text and "require.js" not in text, f"{page.name}: the CDN's MathJax 2 is back"
+        assert 'inlineMath: [["$", "$"]' in text and 'displayMath: [["$$", "$$"]' in text, f"{page.name}: $ not set"
+        assert 'class="jp-Mermaid' not in text, f"{page.name}: a mermaid diagram would load mermaid from a CDN"
+
+
+def test_the_maths_reaches_the_page_for_mathjax(edition):
+    """nbconvert keeps $...$ as written (HTML-escaped) in the text MathJax reads, not in <code> or <pre>."""
+    out, _ = edition
+    for name, formulas in MATHS.items():
+        text = (out / f"{name}.html").read_text(encoding="utf-8")
+        nb = nbformat.read(REPO_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        markdown = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+        for formula in formulas:
+            assert formula in markdown, f"{name}: the notebook no longer has {formula} (update MATHS)"
+            escaped = html.escape(formula, quote=False)
+            assert escaped in text, f"{name}.html: {formula} is not in the page as MathJax needs it"
+            before = text[:text.index(escaped)]
+            assert before.count("<code") == before.count("</code>") and before.count("<pre") == before.count("</pre>")
+
+
+def test_a_missing_mathjax_is_a_clear_error(tmp_path, monkeypatch):
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(render_html.metadata, "version", not_installed)
+    with pytest.raises(RuntimeError, match="MathJax from the package django-static-mathjax, which is not installed"):
+        render_html.copy_mathjax(tmp_path)
+
+
+def test_the_maths_is_typeset_offline_in_chromium(edition):
+    """Opened from disk with the network off, as a reader without a connection would: every formula is typeset."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, browser_missing, under_ci
+
+    missing = browser_missing()
+    if missing:
+        if under_ci():
+            pytest.fail(f"CI is set and {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    out, _ = edition
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(offline=True)
+        for path in NOTEBOOKS:
+            page, fetched, errors = context.new_page(), [], []
+            page.on("request", lambda request, fetched=fetched: fetched.append(request.url))
+            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+            page.goto((out / f"{path.stem}.html").as_uri())
+            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("() => MathJax.startup.promise")
+            seen = page.evaluate(r"""() => ({
+                typeset: document.querySelectorAll('mjx-container').length,
+                failed: document.querySelectorAll('mjx-merror').length,
+                raw: [...document.querySelectorAll('.jp-RenderedMarkdown')].map(e => e.innerText).join('\n')
+                     .match(/\$[^$\n]{1,60}\$/g) || [],
+            })""")
+            name = path.stem
+            assert not errors and not seen["failed"], f"{name}: MathJax errors {errors} {seen['failed']}"
+            assert not seen["raw"], f"{name}: maths left as raw TeX: {seen['raw'][:5]}"
+            assert all(url.startswith(("file:", "data:")) for url in fetched), f"{name}: fetched {fetched}"
+            if name in MATHS:
+                assert seen["typeset"] >= len(MATHS[name]), f"{name}: only {seen['typeset']} formulas typeset"
+            page.close()
+        browser.close()
