@@ -14,10 +14,12 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
 
+from helpers.environment import DEVICE_VARIABLE, get_device
 from notebook_runner import REPO_ROOT
 from portability import failing_cells
 
@@ -25,6 +27,15 @@ from portability import failing_cells
 def main() -> int:
     if not torch.cuda.is_available():
         print("no CUDA GPU here: run this on a machine with one (nothing was checked)")
+        return 2
+    # A GPU this torch build cannot run: get_device() says why and picks the CPU; the suite would prove nothing.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        os.environ.pop(DEVICE_VARIABLE, None)
+        device = get_device()
+    if device.type != "cuda":
+        print("; ".join(str(w.message) for w in caught) or f"get_device() chose {device.type}, not the GPU")
+        print("nothing was checked")
         return 2
     print(f"GPU: {torch.cuda.get_device_name(0)}, torch {torch.__version__}, CUDA {torch.version.cuda}", flush=True)
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:

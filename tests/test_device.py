@@ -113,3 +113,32 @@ def test_builds_without_an_architecture_list_are_not_second_guessed(fake_gpu, mo
     fake_gpu("Some GPU", (5, 0), [])
     monkeypatch.setattr(torch.version, "cuda", "13.0")
     assert environment.get_device() == torch.device("cuda")
+
+
+def test_gpu_check_refuses_a_gpu_the_build_cannot_run(fake_gpu, monkeypatch, capsys):
+    import gpu_check
+
+    fake_gpu("Tesla V100-SXM2-16GB", (7, 0))
+    monkeypatch.setattr(gpu_check.subprocess, "run", lambda *a, **k: pytest.fail("the suite ran on an unusable GPU"))
+    assert gpu_check.main() == 2
+    out = capsys.readouterr().out
+    assert "Tesla V100-SXM2-16GB has compute capability 7.0" in out and "nothing was checked" in out
+
+
+def test_gpu_check_runs_the_strict_suite_on_the_gpu(fake_gpu, monkeypatch, capsys):
+    import subprocess
+
+    import gpu_check
+
+    fake_gpu("NVIDIA H100", (9, 0))
+    ran = {}
+
+    def run(command, **kwargs):
+        ran.update(command=command, env=kwargs["env"])
+        return subprocess.CompletedProcess(command, 0, stdout="1 passed\n", stderr="")
+
+    monkeypatch.setattr(gpu_check.subprocess, "run", run)
+    assert gpu_check.main() == 0
+    assert ran["env"]["SERIES_DEVICE"] == "cuda" and ran["command"][-2:] == ["notebooks", "tests"]
+    assert "nbval-lax" not in " ".join(ran["command"])
+    assert "every checked output holds on this GPU" in capsys.readouterr().out
