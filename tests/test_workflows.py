@@ -114,13 +114,20 @@ def test_macos_arm64_and_windows_x86_64_on_the_oldest_and_newest_python():
 
 
 def test_other_systems_install_and_run_strict_nbval_over_every_notebook():
+    """macOS: the README's make commands; Windows: the README's PowerShell lines. Both: notebooks and quick tests."""
     job = other_systems()
-    commands = "\n".join(runs(job))
-    for venv_python in (".venv/bin/python", r".venv\Scripts\python"):
-        assert f"{venv_python} -m pip install -c constraints.txt -e .\n" in commands + "\n"
-        # No test paths: pytest's testpaths (tests and notebooks), so every notebook; -m "not slow" keeps the
-        # notebooks (nbval items carry no marker) and leaves out the slow tests.
-        assert f'{venv_python} -m pytest -m "not slow"' in commands.splitlines()
+    steps = {step.get("name", ""): step for step in job["steps"]}
+    mac = [s["run"] for name, s in steps.items() if s.get("if") == "runner.os == 'macOS'" and "run" in s]
+    windows = [s["run"] for name, s in steps.items() if s.get("if") == "runner.os == 'Windows'" and "run" in s]
+    # No test paths: pytest's testpaths (tests and notebooks), so every notebook; -m "not slow" keeps the
+    # notebooks (nbval items carry no marker) and leaves out the slow tests.
+    assert mac == ["make test PYTHON=${{ matrix.python }} PYTEST_ARGS='-m \"not slow\"'"]
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    windows_lines = [line.strip() for run in windows for line in run.splitlines() if line.strip()]
+    assert windows_lines[-1] == r'.venv\Scripts\python -m pytest -m "not slow"'
+    for line in windows_lines[1:]:
+        assert line in readme, f"the Windows job runs {line!r}, which the README does not say"
+    assert all(s.get("shell") == "pwsh" for s in steps.values() if s.get("if") == "runner.os == 'Windows'")
     assert "nbval-lax" not in TESTS.read_text(encoding="utf-8")
     addopts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert {"tests", "notebooks"} <= set(addopts["testpaths"]) and "--nbval" in addopts["addopts"]
