@@ -6,6 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+from helpers.display import without_timestamp
+
 SCRIPT = textwrap.dedent(
     """
     import sys, warnings
@@ -46,3 +50,9 @@ def test_tensorboard_round_trip_is_quiet_and_skips_tensorflow(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "tensorflow imported: False"
     assert result.stderr == "", f"noise on stderr: {result.stderr[:2000]}"
+
+
+def test_without_timestamp_strips_an_iso_timestamp_and_refuses_a_line_without_one():
+    assert without_timestamp("2026-01-31T09:15:02 INFO    digits | epoch 1") == "INFO    digits | epoch 1"
+    with pytest.raises(ValueError, match="does not start with an ISO 8601 timestamp: 'INFO    digits | x'"):
+        without_timestamp("INFO    digits | x")

@@ -43,3 +43,19 @@ def error_summary(error: BaseException) -> str:
 def rounded(value: float, digits: int = 4) -> float:
     """``value`` rounded to ``digits`` decimals, ``-0.0`` printed as ``0.0``. Taught in 07_weight_initialisation."""
     return round(float(value), digits) + 0.0
+
+
+def without_timestamp(line: str) -> str:
+    """``line`` without the ISO 8601 timestamp it starts with: ``2026-01-31T09:15:02 INFO ...`` -> ``INFO ...``.
+
+    A log file's timestamps differ on every run. Raises ``ValueError`` naming the line when it does not start
+    with a timestamp, so a check of a log's format cannot pass by accident. Taught in 10_logging.
+    """
+    from datetime import datetime
+
+    stamp, _, rest = line.partition(" ")
+    try:
+        datetime.fromisoformat(stamp)
+    except ValueError:
+        raise ValueError(f"this log line does not start with an ISO 8601 timestamp: {line!r}") from None
+    return rest
