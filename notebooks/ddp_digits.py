@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import re
 import subprocess
 import sys
 import time
@@ -33,8 +35,9 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from helpers.checkpoints import load_checkpoint, save_checkpoint
+from helpers.checkpoints import load_checkpoint, save_atomically, save_checkpoint
 from helpers.digits import DigitsCNN, load_digits_arrays, stratified_split
+from helpers.display import strip_colours
 from helpers.environment import output_path, seed_everything
 
 SEED = 0
@@ -59,8 +62,8 @@ def save_datasets(path: Path) -> Path:
     x = torch.from_numpy(images).float().div(255.0).unsqueeze(1)
     y = torch.from_numpy(labels)
     train_idx, test_idx = (torch.from_numpy(i) for i in stratified_split(labels))
-    torch.save({"train": (x[train_idx], y[train_idx]), "test": (x[test_idx], y[test_idx])}, path)
-    return Path(path)
+    # Atomically: where several machines share the folder, each one's first rank may write it at once.
+    return save_atomically({"train": (x[train_idx], y[train_idx]), "test": (x[test_idx], y[test_idx])}, path)
 
 
 def load_datasets(path: Path) -> tuple[TensorDataset, TensorDataset]:
@@ -127,6 +130,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--fail-rank", type=int, default=-1, help="this rank raises on purpose (a demo)")
     parser.add_argument("--fail-step", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a collective may wait")
+    parser.add_argument("--stop-after", type=int, default=None, help="end after this many epochs (to show resuming)")
+    parser.add_argument("--resume", action="store_true", help="continue from --out-dir's checkpoint.pt")
     return parser.parse_args(argv)
 
 
@@ -154,17 +159,25 @@ def main(argv=None) -> None:
         ddp_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
         after = checksum(model)
 
-        if rank == 0 and not data.exists():
-            save_datasets(data)  # a run started without the notebook, e.g. on a GPU machine
+        # A run started without the notebook (on a GPU machine, say) prepares the data: the first rank of each
+        # machine, so that a machine whose folder the others cannot see gets its own copy.
+        if int(os.environ.get("LOCAL_RANK", rank)) == 0 and not data.exists():
+            save_datasets(data)
         dist.barrier()  # the others wait until the data is there
         train_set, test_set = load_datasets(data)
         sampler = shard_sampler(train_set, rank, world_size)
         loader = DataLoader(train_set, batch_size=PER_RANK_BATCH, sampler=sampler)
         optimizer = make_optimizer(ddp_model)
         loss_fn = nn.CrossEntropyLoss()
+        checkpoint_path = out_dir / "checkpoint.pt"
+        start_epoch = 0
+        if args.resume:  # every rank reads rank 0's checkpoint onto its own device, and its own random state
+            start_epoch = load_checkpoint(checkpoint_path, model=model, optimizer=optimizer, map_location=device,
+                                          restore_rng=False)["epoch"]
+            torch.set_rng_state(torch.load(out_dir / f"rng_rank{rank}.pt", weights_only=True))
 
         shard_epoch0, epoch_losses, step = None, [], 0
-        for epoch in range(args.epochs):
+        for epoch in range(start_epoch, args.epochs):
             sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
             if shard_epoch0 is None:
                 shard_epoch0 = list(sampler)
@@ -172,6 +185,7 @@ def main(argv=None) -> None:
             for x, y in loader:
                 x, y = x.to(device), y.to(device)
                 if rank == args.fail_rank and step == args.fail_step:
+                    print(f"rank {rank} fails on purpose at step {step}", flush=True)
                     raise RuntimeError(f"rank {rank} fails on purpose at step {step}")
                 optimizer.zero_grad()
                 loss = loss_fn(ddp_model(x), y)
@@ -184,14 +198,17 @@ def main(argv=None) -> None:
             total = total.to(device)  # nccl reduces GPU tensors only
             dist.all_reduce(total)  # sum over ranks: the loss over the whole epoch
             epoch_losses.append(float(total[0] / total[1]))
+            # A checkpoint: the parameters are the same on every rank, so rank 0 alone saves (the inner
+            # model, not the DDP wrapper). Random states differ per rank: each rank keeps its own.
+            if rank == 0:
+                save_checkpoint(checkpoint_path, model=model, epoch=epoch + 1, optimizer=optimizer)
+            torch.save(torch.get_rng_state(), out_dir / f"rng_rank{rank}.pt")
+            dist.barrier()  # nobody reads the file before rank 0 has finished writing it
+            if epoch + 1 == args.stop_after:
+                break
 
         save_weights(model, out_dir / f"rank{rank}_final.pt")
-        # A checkpoint: the parameters are the same on every rank, so rank 0 alone saves (the inner
-        # model, not the DDP wrapper); the others wait, then every rank loads it onto its own device.
-        checkpoint_path = out_dir / "checkpoint.pt"
-        if rank == 0:
-            save_checkpoint(checkpoint_path, model=model, epoch=args.epochs, optimizer=optimizer)
-        dist.barrier()  # nobody reads the file before rank 0 has finished writing it
+        # Every rank loads the checkpoint back onto its own device and compares.
         restored = make_model().to(device)
         load_checkpoint(checkpoint_path, model=restored, map_location=device, restore_rng=False)
         checkpoint_matches = all(torch.equal(a, b) for a, b in zip(restored.parameters(), model.parameters()))
@@ -299,6 +316,37 @@ def _rank_processes(out_dir: Path) -> list[psutil.Process]:
     return processes
 
 
+def launch_environment(system: str | None = None) -> dict[str, str]:
+    """The environment variables :func:`launch` sets for torchrun on this operating system (or on ``system``).
+
+    - ``OMP_NUM_THREADS=1``: one compute thread per rank, so ranks on one machine do not compete for its cores.
+      torchrun sets the same when the variable is unset (and logs a warning saying so), not when it is set.
+    - Windows: ``USE_LIBUV=0``. torchrun's rendezvous store uses libuv by default, which the Windows builds of
+      PyTorch lack.
+    - macOS: ``GLOO_SOCKET_IFNAME=lo0``, the loopback interface, unless set: gloo may find no interface to use.
+    - ``PYTHONUNBUFFERED=1``: a rank's printed lines arrive in order, even when it dies.
+    """
+    system = system or platform.system()
+    env = {"OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    if system == "Windows":
+        env["USE_LIBUV"] = "0"
+    if system == "Darwin" and "GLOO_SOCKET_IFNAME" not in os.environ:
+        env["GLOO_SOCKET_IFNAME"] = "lo0"
+    return env
+
+
+def failures(report: str) -> dict[int, int]:
+    """The ranks torchrun's error report lists as failed, with their exit codes, in the report's order.
+
+    The first is the root cause (torchrun's "first observed failure"). Colour codes are ignored.
+    """
+    entries = re.findall(r"rank\s*:\s*(\d+) \(local_rank[^\n]*\n\s*exitcode\s*:\s*(-?\d+)", strip_colours(report))
+    found = {}
+    for rank, code in entries:
+        found.setdefault(int(rank), int(code))
+    return found
+
+
 def launch(data: Path, out_dir: Path, *script_args: str, nproc: int = 2, timeout: float = 120.0) -> dict:
     """Run this script under torchrun with ``nproc`` processes; never leave a process behind.
 
@@ -315,7 +363,7 @@ def launch(data: Path, out_dir: Path, *script_args: str, nproc: int = 2, timeout
         old.unlink()
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
            str(Path(__file__).resolve()), "--data", str(data), "--out-dir", str(out_dir), *script_args]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **launch_environment()}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     torchrun = psutil.Process(proc.pid)
     seen = {proc.pid: torchrun}  # pid -> psutil.Process: every process of the run we have noticed
