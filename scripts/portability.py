@@ -11,8 +11,11 @@ differ. `make test` runs CI_VARIANT (tests/test_portability.py); this command ru
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +25,8 @@ from pathlib import Path
 from notebook_runner import REPO_ROOT, series_notebooks
 
 SITE_DIR = Path(__file__).resolve().parent / "variant_site"
+#: An IPython startup file: each notebook's kernel logs, from inside, the variant it runs under.
+KERNEL_PROBE = Path(__file__).resolve().parent / "variant_kernel_probe.py"
 
 #: name -> environment. SERIES_VARIANT_* are applied by variant_site/sitecustomize.py.
 VARIANTS: dict[str, dict[str, str]] = {
@@ -41,14 +46,86 @@ VARIANTS[CI_VARIANT] = {**VARIANTS["onednn-avx2"], **VARIANTS["spawn"]}
 
 
 def variant_environment(name: str, output_dir: Path, log_path: Path | None = None) -> dict[str, str]:
-    """The environment for a run under variant ``name``; notebooks write below ``output_dir``."""
+    """The environment for a run under variant ``name``; notebooks write below ``output_dir``.
+
+    With ``log_path``, every Python process of the run logs there (variant_site/sitecustomize.py: one
+    "process" line each, one "start" line per process it starts), and each notebook's kernel adds a "kernel"
+    line written from inside it (variant_kernel_probe.py, run as an IPython startup file of a fresh
+    IPYTHONDIR beside the log), with the environment, the start method and the ISA oneDNN reports there.
+    """
     env = dict(os.environ)
     env.update(VARIANTS[name])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), env.get("PYTHONPATH")]))
     env["SERIES_OUTPUT_DIR"] = str(output_dir)  # so that a run beside another one does not share files
     if log_path is not None:
         env["SERIES_VARIANT_LOG"] = str(log_path)
+        startup = log_path.parent / "ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True, exist_ok=True)
+        shutil.copy(KERNEL_PROBE, startup / "00-series-variant-probe.py")
+        env["IPYTHONDIR"] = str(log_path.parent / "ipython")
     return env
+
+
+def read_log(log_path: Path) -> tuple[list[list[str]], list[dict]]:
+    """(the "process" and "start" lines split into fields, the kernels' records with their "pid") of a run's log."""
+    lines, kernels = [], []
+    for line in log_path.read_text().splitlines() if log_path.exists() else []:
+        pid, kind, rest = (line.split(" ", 2) + ["", ""])[:3]
+        if kind == "kernel":
+            kernels.append({"pid": pid, **json.loads(rest)})
+        else:
+            lines.append(line.split())
+    return lines, kernels
+
+
+ONEDNN_ISA_SNIPPET = "import torch; torch.ones(8, 16).to_mkldnn().to_dense()"
+
+
+def onednn_isa(env: dict[str, str]) -> str | None:
+    """The instruction set oneDNN reports (ONEDNN_VERBOSE) in a fresh Python process with ``env``; None if none."""
+    run = subprocess.run([sys.executable, "-c", ONEDNN_ISA_SNIPPET], env={**env, "ONEDNN_VERBOSE": "1"},
+                         capture_output=True, text=True, timeout=300)
+    return next((line.split(",isa:", 1)[1] for line in run.stdout.splitlines() if ",info,cpu,isa:" in line), None)
+
+
+def _python_of(source: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)  # magics and shell escapes become plain Python
+
+
+def starts_default_context_workers(source: str) -> bool:
+    """Whether Python ``source`` makes a DataLoader with worker processes started by the default context.
+
+    That is a ``DataLoader(...)`` call with ``num_workers=`` anything but a literal 0 and no
+    ``multiprocessing_context=``: its workers start with the default start method, the one a variant changes.
+    """
+    try:
+        tree = ast.parse(_python_of(source))
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        workers = keywords.get("num_workers")
+        if name == "DataLoader" and workers is not None and "multiprocessing_context" not in keywords:
+            if not (isinstance(workers, ast.Constant) and workers.value == 0):
+                return True
+    return False
+
+
+def notebooks_starting_workers(notebooks: list[Path]) -> list[str]:
+    """The stems of the notebooks whose code starts DataLoader workers through the default context."""
+    starting = []
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                   for c in cells if c["cell_type"] == "code"]
+        if any(starts_default_context_workers(source) for source in sources):
+            starting.append(path.stem)
+    return starting
 
 
 def run_nbval(notebooks: list[Path], env: dict[str, str], junit: Path, workers: int = 2) -> subprocess.CompletedProcess:
