@@ -23,6 +23,7 @@ import argparse
 import base64
 import html
 import mimetypes
+import os
 import re
 import shutil
 import sys
@@ -180,8 +181,13 @@ th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd;
 """
 
 
-def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list[dict]:
-    """Render ``paths`` (default: every notebook) and index.html into ``out_dir``; return the index rows."""
+def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None, repo_url: str | None = None) -> list[dict]:
+    """Render ``paths`` (default: every notebook) and index.html into ``out_dir``; return the index rows.
+
+    Links to the repository's other files (helpers, solutions, the README) are relative, for reading from
+    disk inside the checkout; the hosted site has only the pages, so there ``repo_url`` (the repository's
+    files on the forge at this commit, e.g. ``https://github.com/OWNER/REPO/blob/SHA``) replaces the checkout.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -190,10 +196,13 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list
     out_dir.mkdir(parents=True, exist_ok=True)
     copy_mathjax(out_dir)
     exporter = HTMLExporter(template_name="lab", embed_images=True)
-    try:
-        repo_prefix = Path(*[".."] * len(out_dir.resolve().relative_to(REPO_ROOT).parts)).as_posix() + "/notebooks/"
-    except ValueError:  # rendering outside the repository (a test's tmp dir): point at the absolute folder
-        repo_prefix = NOTEBOOK_DIR.as_uri() + "/"
+    if repo_url:
+        repo_prefix = repo_url.rstrip("/") + "/notebooks/"
+    else:
+        try:
+            repo_prefix = Path(*[".."] * len(out_dir.resolve().relative_to(REPO_ROOT).parts)).as_posix() + "/notebooks/"
+        except ValueError:  # rendering outside the repository (a test's tmp dir): point at the absolute folder
+            repo_prefix = NOTEBOOK_DIR.as_uri() + "/"
 
     loaded = [(path, nbformat.read(path, as_version=4)) for path in paths]
     rows = [
@@ -224,9 +233,12 @@ def render(out_dir: Path = DEFAULT_OUT, paths: list[Path] | None = None) -> list
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default build/html)")
+    parser.add_argument("--repo-url", default=os.environ.get("SERIES_REPO_URL") or None,
+                        help="where links to the repository's files point on a hosted site (default: "
+                             "$SERIES_REPO_URL, else relative links into this checkout)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    rows = render(args.out)
+    rows = render(args.out, repo_url=args.repo_url)
     size = sum(p.stat().st_size for p in Path(args.out).glob("*.html"))
     print(f"rendered {len(rows)} notebooks and index.html into {args.out} "
           f"({size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")

@@ -59,12 +59,17 @@ def mathjax_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
+def needs_mathjax():
+    """Rendering copies MathJax: without it, skip and say why (under CI, fail)."""
     missing = mathjax_missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set and {missing}: the reading edition cannot typeset its maths")
         pytest.skip(missing)
+
+
+@pytest.fixture(scope="module")
+def edition(needs_mathjax, tmp_path_factory):
     out = tmp_path_factory.mktemp("html")
     rows = render_html.render(out, paths=list(NOTEBOOKS))
     return out, rows
@@ -125,7 +130,7 @@ def test_pages_link_to_the_next_and_previous_ones(edition):
         assert not missing, f"{name}: links to notebooks of the series not rewritten to pages: {missing}"
 
 
-def test_raw_html_images_are_inlined_and_a_missing_figure_fails(tmp_path):
+def test_raw_html_images_are_inlined_and_a_missing_figure_fails(needs_mathjax, tmp_path):
     """A figure written as raw <img> HTML is embedded too; a reference to a missing file is an error."""
     figure = tmp_path / "images" / "dot.png"
     figure.parent.mkdir()
@@ -231,3 +236,19 @@ def test_the_maths_is_typeset_offline_in_chromium(edition):
                 assert seen["typeset"] >= len(MATHS[name]), f"{name}: only {seen['typeset']} formulas typeset"
             page.close()
         browser.close()
+
+
+def test_links_into_the_repository_go_to_the_forge_on_the_hosted_site(needs_mathjax, tmp_path):
+    """From disk, relative links reach the checkout; the hosted site has only the pages, so they name the forge."""
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    markdown = "# A title\n\n[the solutions](solutions/00_probe.ipynb), [the README](../README.md)"
+    path = nb_dir / "00_probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown)]), path)
+    url = "https://github.com/OWNER/REPO/blob/0123abc"
+    render_html.render(tmp_path / "site", paths=[path], repo_url=url)
+    links = [a["href"] for a in parse(tmp_path / "site" / "00_probe.html").links]
+    assert f"{url}/notebooks/solutions/00_probe.ipynb" in links and f"{url}/notebooks/../README.md" in links
+    render_html.render(tmp_path / "disk", paths=[path])
+    links = [a["href"] for a in parse(tmp_path / "disk" / "00_probe.html").links]
+    assert not any(href.startswith(url) for href in links)

@@ -138,6 +138,8 @@ def test_the_pages_workflow_builds_and_publishes_the_reading_edition():
     assert workflow["permissions"].get("pages") == "write" and workflow["permissions"].get("id-token") == "write"
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     assert "make html" in runs(build)
+    html_step = next(step for step in build["steps"] if step.get("run") == "make html")
+    assert html_step["env"]["SERIES_REPO_URL"].endswith("/blob/${{ github.sha }}"), "links into the repo break"
     upload = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert upload and upload[0]["with"]["path"] == "build/html"
     assert any(u.startswith("actions/deploy-pages@") for u in uses(deploy)) and deploy["needs"] == "build"
