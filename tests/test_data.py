@@ -16,6 +16,7 @@ from helpers.image_tables import (
     ImagesDataset,
     digits_transforms,
     read_gray_image,
+    seed_worker,
     write_digits_png,
 )
 
@@ -165,3 +166,15 @@ def test_load_digits_arrays_does_not_import_scikit_learn():
     code = "import sys, helpers.digits; helpers.digits.load_digits_arrays(); print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False" and out.stderr == ""
+
+
+def test_seed_worker_seeds_random_and_numpy_from_the_torch_seed_modulo_2_to_the_32():
+    import random
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2**32 + 7)  # a worker's torch seed can exceed what NumPy accepts
+        seed_worker(0)
+        drawn = (random.random(), np.random.rand())
+    random.seed(7)
+    np.random.seed(7)
+    assert drawn == (random.random(), np.random.rand())

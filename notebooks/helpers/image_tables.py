@@ -161,11 +161,11 @@ class DelayedReader:
 def seed_worker(worker_id: int) -> None:
     """A DataLoader ``worker_init_fn`` that seeds Python's ``random`` and NumPy from the worker's torch seed.
 
-    The recipe of PyTorch's reproducibility notes. The DataLoader already gives each worker the seed
-    ``base_seed + worker_id`` (``base_seed`` drawn from the loader's ``generator``) and seeds torch,
-    ``random`` and NumPy with it; this makes the last two explicit, for code that reseeds them or
-    relies on them being seeded. A function in a module, so that workers started with "spawn" can
-    unpickle it. Taught in 09_training_process.
+    The recipe of PyTorch's reproducibility notes. The DataLoader already seeds torch and ``random`` in
+    each worker with ``base_seed + worker_id`` (``base_seed`` drawn from the loader's ``generator``) and
+    NumPy with a seed derived from the two; this seeds ``random`` and NumPy from the worker's torch seed
+    explicitly. A function in a module, so that workers started with "spawn" can unpickle it.
+    Taught in 09_training_process.
     """
     import random
 
