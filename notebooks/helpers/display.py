@@ -34,7 +34,7 @@ def error_summary(error: BaseException) -> str:
     """An exception as ``TypeName: first line of its message``, without colour codes or machine paths.
 
     Later lines of a message often hold versions or paths of one machine; paths below the repository
-    print as ``shown_path`` prints them. Taught in 06_devices_and_cuda.
+    print as ``shown_path`` prints them. Taught in 03_custom_autograd_functions.
     """
     lines = _shown_paths(strip_colours(str(error))).strip().splitlines()
     return f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
