@@ -8,6 +8,7 @@
 - ``helpers.tensorboard_stub``: TensorBoard's writer without importing TensorFlow.
 - ``helpers.display``: printing errors, colours and rounded numbers the same way on every machine.
 - ``helpers.exercises``: the exercise checks, one module per lesson, and how a check reports.
+- ``helpers.compiling``: keeping ``torch.compile``'s notices of one machine out of a notebook's output.
 
 A lesson's own code lives in its notebook; only what several notebooks (or a DataLoader worker, which
 cannot see a notebook's classes) need lives here. Each public name's docstring says which notebook
