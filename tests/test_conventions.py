@@ -101,8 +101,7 @@ def test_setup_cell_seeds_and_picks_device_with_cpu_fallback(path):
 
 CHECK_CALL = re.compile(r"\bcheck_exercise_(\d+)\(")
 CHECK_IMPORT = re.compile(r"from helpers\.exercises\.(\w+) import")
-#: The check module of a lesson is named after its topic (the stem without the number), except where a
-#: topic name would clash with a library module the lesson imports.
+#: The check module of a lesson is named after its topic (the stem without the number); 10's is training_logs.
 TOPIC_EXCEPTIONS = {"10_logging": "training_logs"}
 
 

@@ -15,12 +15,14 @@ A check is a function decorated with :func:`exercise`. Called with the reader's 
 The undecorated test raises :class:`NotDoneYet` for the untouched skeleton and :class:`Wrong` (or fails an
 ``assert``) for a wrong answer; any other exception comes from the reader's code and is reported as wrong,
 with its type and message. Checks draw their own random numbers from a local generator, so they give the
-same verdict however often the reader reran the cells above. ``check.verdict(answer)`` returns the
+same verdict however often the reader reran the cells above, and a check leaves the global generators (torch's
+CPU generator, ``random``, NumPy's) as it found them. ``check.verdict(answer)`` returns the
 :class:`Verdict` without printing it; the test suite feeds each check correct and wrong answers that way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,13 +62,39 @@ class Verdict:
         return f"{line}: {self.detail}" if self.status == WRONG and self.detail else line
 
 
+@contextlib.contextmanager
+def _global_random_state_kept():
+    """Leave the global generators (torch's CPU one, Python's ``random``, NumPy's) as the check found them.
+
+    A check should draw from its own ``torch.Generator``; where it cannot help drawing from the global one (a
+    layer's constructor initialises its weights from it), the reader's later cells still draw what they would
+    have drawn without the check.
+    """
+    import random
+    import sys
+
+    import torch
+
+    numpy = sys.modules.get("numpy")
+    python_state = random.getstate()
+    numpy_state = numpy.random.get_state() if numpy else None
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            if numpy_state is not None:
+                numpy.random.set_state(numpy_state)
+
+
 def exercise(number: int) -> Callable:
     """Turn ``test(answer, ...)`` into the check of exercise ``number`` (see the module docstring)."""
 
     def decorate(test: Callable) -> Callable:
         def verdict(*answer, **options) -> Verdict:
             try:
-                test(*answer, **options)
+                with _global_random_state_kept():
+                    test(*answer, **options)
             except NotDoneYet:
                 return Verdict(number, NOT_DONE)
             except (Wrong, AssertionError) as error:
