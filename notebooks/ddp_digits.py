@@ -336,14 +336,17 @@ def launch_environment(system: str | None = None) -> dict[str, str]:
 
 
 def failures(report: str) -> dict[int, int]:
-    """The ranks torchrun's error report lists as failed, with their exit codes, in the report's order.
+    """The ranks torchrun's error report lists as failed, with their exit codes; the root cause first.
 
-    The first is the root cause (torchrun's "first observed failure"). Colour codes are ignored.
+    torchrun prints the other failures first and the root cause ("first observed failure") last; this puts
+    the root cause first. Colour codes are ignored.
     """
-    entries = re.findall(r"rank\s*:\s*(\d+) \(local_rank[^\n]*\n\s*exitcode\s*:\s*(-?\d+)", strip_colours(report))
+    report = strip_colours(report)
+    others, _, root = report.partition("Root Cause")
     found = {}
-    for rank, code in entries:
-        found.setdefault(int(rank), int(code))
+    for part in (root, others):
+        for rank, code in re.findall(r"rank\s*:\s*(\d+) \(local_rank[^\n]*\n\s*exitcode\s*:\s*(-?\d+)", part):
+            found.setdefault(int(rank), int(code))
     return found
 
 

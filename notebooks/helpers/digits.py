@@ -16,7 +16,7 @@ def load_digits_arrays():
     package data (``sklearn/datasets/data/digits.csv.gz``, what
     ``sklearn.datasets.load_digits`` reads), which skips importing
     scikit-learn and SciPy (seconds); if that file ever moves, it falls back
-    to ``load_digits``. Taught in 09_training_process.
+    to ``load_digits``. Taught in 05_nn_models.
     """
     import importlib.util
 
@@ -43,7 +43,7 @@ def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0):
     """Split indices into (train, test), keeping every class's share equal.
 
     The same labels and seed always give the same split, which is what makes
-    results comparable between notebooks. Taught in 09_training_process.
+    results comparable between notebooks. Taught in 05_nn_models.
     """
     import numpy as np
     from sklearn.model_selection import train_test_split
