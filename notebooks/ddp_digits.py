@@ -320,7 +320,8 @@ def launch_environment(system: str | None = None) -> dict[str, str]:
     """The environment variables :func:`launch` sets for torchrun on this operating system (or on ``system``).
 
     - ``OMP_NUM_THREADS=1``: one compute thread per rank, so ranks on one machine do not compete for its cores.
-      torchrun sets the same when the variable is unset (and logs a warning saying so), not when it is set.
+      torchrun sets the same when the variable is unset and it starts more than one process per machine (and
+      logs a warning saying so), not when it is set.
     - Windows: ``USE_LIBUV=0``. torchrun's rendezvous store uses libuv by default, which the Windows builds of
       PyTorch lack.
     - macOS: ``GLOO_SOCKET_IFNAME=lo0``, the loopback interface, unless set: gloo may find no interface to use.
