@@ -51,7 +51,7 @@ def sync(version: str) -> tuple[Path | None, str]:
     """.venvs/py<version> synced from uv.lock by uv, or None and uv's reason (no such Python installed)."""
     venv = VENVS / f"py{version}"
     env = dict(uv_environment(), UV_PROJECT_ENVIRONMENT=str(venv))
-    uv = Path(sys.executable).with_name("uv")  # the pinned uv of the maintainers' set
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))  # the pinned uv of the maintainers' set
     result = subprocess.run([uv, "sync", "--locked", "--quiet", "--python", version], cwd=REPO_ROOT, env=env,
                             capture_output=True, text=True)
     return (venv, "") if result.returncode == 0 else (None, result.stderr.strip().splitlines()[-1])

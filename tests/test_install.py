@@ -21,7 +21,8 @@ from conftest import REPO_ROOT
 from helpers import environment
 from pythons import uv_environment
 
-UV = str(Path(sys.executable).with_name("uv"))  # the pinned uv of the maintainers' set
+UV = shutil.which("uv", path=str(Path(sys.executable).parent))  # the pinned uv of the maintainers' set
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed (Windows)")
 MAINTAINER_TOOLS = {"pytest", "pytest-xdist", "nbval", "ruff", "playwright", "uv"}
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -69,11 +70,13 @@ def installed_python(version: str) -> str | None:
     return found.stdout.strip() if found.returncode == 0 else None
 
 
+@needs_make
 def test_make_passes_PYTHON_to_uv():
     dry = make("-n", "reader-env", "dev-env", cwd=REPO_ROOT, PYTHON="/opt/some python/bin/python3.12")
     assert dry.stdout.count('--python "/opt/some python/bin/python3.12"') == 2, dry.stdout
 
 
+@needs_make
 def test_an_unsupported_python_is_refused_with_the_supported_range(tmp_path):
     outside = next(filter(None, map(installed_python, ["3.10", "3.9", "3.14", "3.15"])), None)
     if outside is None:
@@ -85,6 +88,7 @@ def test_an_unsupported_python_is_refused_with_the_supported_range(tmp_path):
 
 
 @pytest.mark.slow
+@needs_make
 def test_a_reader_environment_runs_notebook_00_survives_a_move_and_follows_PYTHON(tmp_path):
     clone = tmp_path / "series"
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
