@@ -57,6 +57,9 @@ def variant_environment(name: str, output_dir: Path, log_path: Path | None = Non
     env.update(VARIANTS[name])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE_DIR), env.get("PYTHONPATH")]))
     env["SERIES_OUTPUT_DIR"] = str(output_dir)  # so that a run beside another one does not share files
+    # torch.compile's on-disk cache does not key its C++ on the CPU capability a variant emulates: code built
+    # for AVX-512 would be reused under generic kernels and fail to compile. One cache per variant.
+    env["TORCHINDUCTOR_CACHE_DIR"] = str(REPO_ROOT / "output" / "inductor-cache" / name)
     if log_path is not None:
         env["SERIES_VARIANT_LOG"] = str(log_path)
         startup = log_path.parent / "ipython" / "profile_default" / "startup"
