@@ -106,3 +106,13 @@ def test_3_switch_left_off_is_wrong_and_restored():
     v = check_exercise_3.verdict(answer)
     assert v.status == "wrong" and "still off" in v.detail
     assert torch.is_grad_enabled()
+
+
+def test_3_recording_then_detaching_is_wrong():
+    def answer(f, x, train):
+        with torch.enable_grad():
+            y = f(x)
+        return y if train else y.detach()
+
+    v = check_exercise_3.verdict(answer)
+    assert v.status == "wrong" and "ran f with recording on and detached the result" in v.detail

@@ -64,20 +64,24 @@ def check_exercise_3(outputs) -> None:
     Taught in 08_excluding_subgraphs.
     """
     w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    recording = []  # whether autograd recorded while f ran, one entry per call
 
     def f(x):
+        recording.append(torch.is_grad_enabled())
         return x * w
 
     x = torch.tensor([0.5, 0.25, 2.0])
     result = outputs(f, x, True)
     if result is None:
         raise NotDoneYet
-    expect(torch.equal(result.detach(), f(x).detach()), "the result should be f(x)")
+    with torch.no_grad():
+        expect(torch.equal(result.detach(), f(x)), "the result should be f(x)")
     expect(result.grad_fn is not None, "outputs(f, x, train=True) recorded nothing: recording must be on")
     with torch.no_grad():
         inside = outputs(f, x, True)
     expect(inside.grad_fn is not None, "outputs(f, x, train=True) called inside torch.no_grad() recorded nothing: "
            "torch.set_grad_enabled(train) switches recording on as well as off")
+    recording.clear()
     try:
         off = outputs(f, x, False)
         left_off = not torch.is_grad_enabled()
@@ -85,6 +89,8 @@ def check_exercise_3(outputs) -> None:
         torch.set_grad_enabled(True)  # whatever the answer did, the reader's notebook records again
     expect(off.grad_fn is None and not off.requires_grad,
            f"outputs(f, x, train=False) recorded a graph (grad_fn {type(off.grad_fn).__name__}): recording must be off")
+    expect(not any(recording), "outputs(f, x, train=False) ran f with recording on and detached the result: the "
+           "graph was still built, which costs the memory that switching recording off saves")
     expect(not left_off, "recording was still off after your function returned: use a with block, which restores "
            "the previous setting")
     inside.sum().backward()
