@@ -74,15 +74,54 @@ class NoReLU(nn.Module):  # 231 parameters but affine
         return self.stack(x)
 
 
+class Wired(nn.Module):  # 231 parameters; `activations` says what follows each of the three layers
+    activations = (torch.relu, torch.relu, None)
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(10, 10), nn.Linear(10, 10), nn.Linear(10, 1)])
+
+    def forward(self, x):
+        for layer, activation in zip(self.layers, type(self).activations):
+            x = layer(x) if activation is None else activation(layer(x))
+        return x
+
+
+class FirstReLUOnly(Wired):
+    activations = (torch.relu, None, None)
+
+
+class SecondReLUOnly(Wired):
+    activations = (None, torch.relu, None)
+
+
+class ReLUAfterOutput(Wired):
+    activations = (torch.relu, torch.relu, torch.relu)
+
+
+class Sigmoids(Wired):
+    activations = (torch.sigmoid, torch.sigmoid, None)
+
+
+class Tanhs(Wired):
+    activations = (torch.tanh, torch.tanh, None)
+
+
 def test_exercise_2_solution_and_skeleton():
     assert verdict(check_exercise_2, SOLUTIONS["TwoHiddenLayerNet"]).status == "correct"
     assert verdict(check_exercise_2, Skeleton2).status == "not done yet"
+    assert verdict(check_exercise_2, Wired).status == "correct"  # the same wiring, written another way
 
 
 @pytest.mark.parametrize("answer, says", [
     (OneHidden, "121 parameters"),
     (PlainList, "plain list"),
     (NoReLU, "affine"),
+    (FirstReLUOnly, "after the first hidden layer only"),
+    (SecondReLUOnly, "after the second hidden layer only"),
+    (ReLUAfterOutput, "never predict a negative number"),
+    (Sigmoids, "sigmoid"),
+    (Tanhs, "not last(relu(second(relu(first(x)))))"),
 ])
 def test_exercise_2_wrong(answer, says):
     result = verdict(check_exercise_2, answer)

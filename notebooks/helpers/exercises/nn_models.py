@@ -21,12 +21,29 @@ def check_exercise_1(mlp_parameters) -> None:
            f"{mlp_parameters} is not it: each nn.Linear(n_in, n_out) has n_in * n_out weights and n_out biases")
 
 
-def _is_affine(net: nn.Module, generator: torch.Generator) -> bool:
-    # An affine map f satisfies f(a) + f(b) = f(a + b) + f(0); a ReLU between the layers breaks that.
-    a, b = torch.randn(2, 16, 10, generator=generator)
+def _fault(net: nn.Module, linears: list[nn.Linear], x: torch.Tensor) -> str | None:
+    # What the net computes, compared with the intended wiring of its three layers and with the usual slips.
+    first, second, last = linears
+    wirings = {
+        None: lambda: last(torch.relu(second(torch.relu(first(x))))),
+        "the network is affine (no ReLU between the layers): put a ReLU after each hidden layer":
+            lambda: last(second(first(x))),
+        "there is a ReLU after the first hidden layer only: put one after the second hidden layer too":
+            lambda: last(second(torch.relu(first(x)))),
+        "there is a ReLU after the second hidden layer only: put one after the first hidden layer too":
+            lambda: last(torch.relu(second(first(x)))),
+        "the output goes through a ReLU too, so the net can never predict a negative number: leave the last "
+        "layer's output as it is": lambda: torch.relu(last(torch.relu(second(torch.relu(first(x)))))),
+        "the hidden layers use a sigmoid: the exercise asks for a ReLU after each":
+            lambda: last(torch.sigmoid(second(torch.sigmoid(first(x))))),
+    }
     with torch.no_grad():
-        gap = net(a) + net(b) - net(a + b) - net(torch.zeros(16, 10))
-    return gap.abs().max().item() < 1e-5
+        out = net(x)
+        for fault, wiring in wirings.items():
+            if torch.allclose(out, wiring(), atol=1e-6):
+                return fault
+    return ("the output is not last(relu(second(relu(first(x))))) for the three nn.Linear layers in the order "
+            "they were created")
 
 
 @exercise(2)
@@ -45,9 +62,12 @@ def check_exercise_2(net_class) -> None:
     expect(count > 0, "net.parameters() is empty: are the layers in a plain list instead of attributes "
                       "(or an nn.ModuleList)?")
     expect(count == 231, f"{count} parameters, expected 231 (three nn.Linear layers: 10 -> 10 -> 10 -> 1)")
-    shapes = [(m.in_features, m.out_features) for m in net.modules() if isinstance(m, nn.Linear)]
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    shapes = [(m.in_features, m.out_features) for m in linears]
     expect(shapes == [(10, 10), (10, 10), (10, 1)], f"linear layers {shapes}, expected 10 -> 10, 10 -> 10, 10 -> 1")
-    expect(not _is_affine(net, generator), "the network is affine: put a ReLU after each hidden layer")
+    # 64 inputs spread wide enough that every ReLU cuts somewhere and the outputs take both signs.
+    fault = _fault(net, linears, 3 * torch.randn(64, 10, generator=generator))
+    expect(fault is None, fault or "")
 
 
 @exercise(3)
