@@ -4,6 +4,7 @@ plausible wrong answers are "wrong" with a message that names the fault."""
 from __future__ import annotations
 
 import torch
+from torch.autograd import Variable
 
 from helpers.exercises.from_2017_code_to_today import check_exercise_1, check_exercise_2
 
@@ -25,6 +26,16 @@ def test_1():
     assert doubles.status == "wrong" and "float64" in doubles.detail
     unseeded = check_exercise_1.verdict(lambda g: torch.randn(5, 1, requires_grad=True))
     assert unseeded.status == "wrong" and "generator" in unseeded.detail
+
+
+def old_weights(generator):
+    return Variable(torch.randn(5, 1, generator=generator), requires_grad=True)
+
+
+def test_1_rejects_the_2017_line():
+    """Variable(...) returns a plain tensor that passes every behavioural check: the source gives it away."""
+    old = check_exercise_1.verdict(old_weights)
+    assert old.status == "wrong" and "Variable" in old.detail
 
 
 def rates_solution(optimizer, scheduler, epochs, order="today"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from helpers.exercises import NotDoneYet, exercise, expect
@@ -24,6 +26,12 @@ def check_exercise_1(make_weights) -> None:
                       "fill their .grad; ask for requires_grad when you create them, or call requires_grad_()")
     expected = torch.randn(5, 1, generator=torch.Generator().manual_seed(3))
     expect(torch.equal(w.detach(), expected), "the values are not torch.randn(5, 1) drawn from the generator given")
+    try:
+        source = inspect.getsource(make_weights)
+    except (OSError, TypeError):  # no source to read (a built-in, or defined where Python keeps none)
+        source = ""
+    expect("Variable" not in source, "make_weights still uses Variable, the 2017 wrapper the task asks to replace: "
+                                     "ask torch.randn for requires_grad=True instead")
 
 
 @exercise(2)
