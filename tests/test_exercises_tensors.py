@@ -26,6 +26,8 @@ def test_1():
     assert ones.status == "wrong" and "does not give t back" in ones.detail
     small = check_exercise_1.verdict(torch.eye(3))
     assert small.status == "wrong" and "(3, 3)" in small.detail
+    integers = check_exercise_1.verdict(torch.eye(4, dtype=torch.int64))
+    assert integers.status == "wrong" and "torch.int64" in integers.detail
 
 
 def fill_solution(array):
@@ -44,6 +46,25 @@ def test_2():
     unfilled = check_exercise_2.verdict(lambda array: torch.from_numpy(array))
     assert unfilled.status == "wrong" and "all ones" in unfilled.detail
     assert check_exercise_2.verdict(lambda array: np.ones(3)).status == "wrong"
+    assert check_exercise_2.verdict(lambda array: torch.from_numpy(array).__setitem__(..., 1.0) or
+                                    torch.from_numpy(array)).correct
+
+
+def numpy_fills(array):
+    array.fill(1.0)  # NumPy writes the ones; the tensor only wraps them afterwards
+    return torch.from_numpy(array)
+
+
+def numpy_fills_after(array):
+    wrapped = torch.from_numpy(array)
+    array[:] = 1.0
+    return wrapped
+
+
+def test_2_the_tensor_must_do_the_filling():
+    for answer in (numpy_fills, numpy_fills_after):
+        verdict = check_exercise_2.verdict(answer)
+        assert verdict.status == "wrong" and "NumPy filled it" in verdict.detail
 
 
 def test_3():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
 
 from helpers.exercises import NotDoneYet, exercise, expect
 
@@ -19,8 +20,24 @@ def check_exercise_1(eye) -> None:
         raise NotDoneYet
     expect(isinstance(eye, torch.Tensor), f"eye should be a tensor, not {type(eye).__name__}")
     expect(eye.shape == (4, 4), f"eye has shape {tuple(eye.shape)}, expected (4, 4)")
+    expect(eye.dtype == torch.float32,
+           f"eye is {eye.dtype}, expected torch.float32 (what torch.eye gives): t @ eye needs the dtype of t")
     t = torch.randn(4, 4, generator=_generator())
-    expect(torch.equal(t @ eye.to(t.dtype).cpu(), t), f"t @ eye does not give t back: eye is {eye.tolist()}")
+    expect(torch.equal(t @ eye.cpu(), t), f"t @ eye does not give t back: eye is {eye.tolist()}")
+
+
+class _InPlaceCalls(TorchFunctionMode):
+    """Records the names of the in-place tensor operations (``fill_``, ``x[...] = ...``) run inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name == "__setitem__" or (name.endswith("_") and not name.endswith("__")):
+            self.names.append(name)
+        return func(*args, **(kwargs or {}))
 
 
 @exercise(2)
@@ -30,13 +47,16 @@ def check_exercise_2(wrap_and_fill) -> None:
     Taught in 01_tensors.
     """
     array = np.zeros((2, 3))
-    wrapped = wrap_and_fill(array)
+    with _InPlaceCalls() as calls:
+        wrapped = wrap_and_fill(array)
     if wrapped is None:
         raise NotDoneYet
     expect(isinstance(wrapped, torch.Tensor), f"wrap_and_fill returned a {type(wrapped).__name__}, not a tensor")
     expect(np.shares_memory(wrapped.numpy(), array),
            "the tensor does not share memory with the array: wrap it with torch.from_numpy, which does not copy")
     expect((array == 1).all(), f"the array should be all ones now, it is {array.tolist()}: fill the tensor in place")
+    expect(calls.names, "the array holds ones, but no in-place tensor operation ran: NumPy filled it; "
+                        "fill the tensor with fill_ and let the shared memory carry the ones to the array")
 
 
 @exercise(3)
