@@ -52,6 +52,10 @@ def test_3():
     assert no_update.status == "wrong" and "still zero" in no_update.detail
     accumulating = check_exercise_3.verdict(lambda x, y: fit_solution(x, y, zero=False))
     assert accumulating.status == "wrong"
+    closed_form = check_exercise_3.verdict(lambda x, y, steps=100, learning_rate=0.1: torch.linalg.lstsq(x, y).solution)
+    assert closed_form.status == "wrong" and "two gradient-descent steps" in closed_form.detail
+    ignores_steps = check_exercise_3.verdict(lambda x, y, steps=100, learning_rate=0.1: fit_solution(x, y))
+    assert ignores_steps.status == "wrong" and "steps=2" in ignores_steps.detail
 
 
 def jacobian_solution(f, x):
@@ -64,9 +68,17 @@ def jacobian_solution(f, x):
     return torch.stack(rows)
 
 
+def jacobian_calling_f_per_row(f, x):
+    x = x.detach().requires_grad_()
+    return torch.stack([torch.autograd.grad(f(x)[i], x)[0] for i in range(2)])
+
+
 def test_4():
     assert check_exercise_4.verdict(jacobian_solution).correct
-    assert check_exercise_4.verdict(lambda f, x: torch.func.jacrev(f)(x)).correct
+    jacrev = check_exercise_4.verdict(lambda f, x: torch.func.jacrev(f)(x))
+    assert jacrev.status == "wrong" and "torch.func" in jacrev.detail
+    one_f_per_row = check_exercise_4.verdict(jacobian_calling_f_per_row)
+    assert one_f_per_row.status == "wrong" and "called 2 times" in one_f_per_row.detail
     assert check_exercise_4.verdict(skeleton).status == "not done yet"
     transposed = check_exercise_4.verdict(lambda f, x: jacobian_solution(f, x).T)
     assert transposed.status == "wrong" and "one row per output" in transposed.detail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from helpers.exercises import NotDoneYet, exercise, expect
@@ -53,6 +55,17 @@ def check_exercise_3(fit_by_hand) -> None:
     expect(w.detach().any(), "the weights are still zero: update them with the gradient")
     expect(torch.allclose(w.detach(), w_true, atol=0.1),
            f"learned {learned}, expected within 0.1 of {w_true.flatten().tolist()}")
+    # A closed-form fit (torch.linalg.lstsq, the normal equations) also lands near w_true; two steps tell
+    # gradient descent apart: from zero weights, each step is w <- w - learning_rate * 2/n * x^T (x @ w - y).
+    expected = torch.zeros(3, 1)
+    for _ in range(2):
+        expected = expected - 0.1 * 2 / len(x) * x.T @ (x @ expected - y)
+    two_steps = fit_by_hand(x, y, steps=2)
+    expect(isinstance(two_steps, torch.Tensor) and two_steps.shape == (3, 1)
+           and torch.allclose(two_steps.detach().cpu(), expected, atol=1e-5),
+           f"fit_by_hand(x, y, steps=2) should take two gradient-descent steps from zero weights, giving "
+           f"{[round(v, 4) for v in expected.flatten().tolist()]}; it gave "
+           f"{two_steps.detach().flatten().tolist() if isinstance(two_steps, torch.Tensor) else two_steps}")
 
 
 @exercise(4)
@@ -65,10 +78,24 @@ def check_exercise_4(jacobian) -> None:
     def f(x):  # from 3 inputs to 2 outputs, a Jacobian that is neither square nor symmetric
         return torch.stack([x[0] * x[1], x[1] + x[2] ** 2])
 
+    calls = []
+
+    def counted_f(x):
+        calls.append(1)
+        return f(x)
+
     x = torch.randn(3, generator=_generator())
-    result = jacobian(f, x.clone())
+    result = jacobian(counted_f, x.clone())
     if result is None:
         raise NotDoneYet
+    try:
+        source = inspect.getsource(jacobian)
+    except (OSError, TypeError):  # no source to read
+        source = ""
+    for name in ("torch.func", "jacrev", "jacfwd", "functional.jacobian"):
+        expect(name not in source, f"jacobian uses {name}: build the rows yourself with torch.autograd.grad")
+    expect(len(calls) == 1, f"f was called {len(calls)} times: compute y = f(x) once and take every row from it "
+                            "with retain_graph=True")
     expect(isinstance(result, torch.Tensor), f"jacobian returned a {type(result).__name__}, not a tensor")
     expected = torch.func.jacrev(f)(x)
     expect(result.shape == expected.shape,
