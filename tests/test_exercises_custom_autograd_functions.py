@@ -57,6 +57,7 @@ def test_exercise_1_wrong(answer, says):
     (function(torch.sign, lambda g, x: g), "must be 0"),  # straight through everywhere, not clipped
     (function(lambda x: x, lambda g, x: g * (x.abs() <= 1)), "torch.sign"),  # forward forgot the sign
     (function(torch.sign, lambda g, x: g * (x.abs() < 1).double() * 2), "unchanged"),  # scaled by 2
+    (function(torch.sign, lambda g, x: g * (x.abs() < 1)), "unchanged"),  # |x| < 1: drops the gradient at +-1
 ])
 def test_exercise_2_wrong(answer, says):
     result = check_exercise_2.verdict(answer)
@@ -105,11 +106,18 @@ class WrongDerivative(NoVmapRule):  # backward forgets the derivative
         return WrongDerivative.apply(x), in_dims[0]
 
 
+class BatchAlwaysFirst(NoVmapRule):  # the vmap rule says the batch is at dimension 0 whatever in_dims says
+    @staticmethod
+    def vmap(info, in_dims, x):
+        return BatchAlwaysFirst.apply(x), 0
+
+
 @pytest.mark.parametrize("answer, says", [
     (CtxStyleExp, "setup_context"),
     (NoVmapRule, "vmap fails"),
     (GeneratedRule, "vmap fails"),
     (WrongDerivative, "backward gives"),
+    (BatchAlwaysFirst, "in_dims=1"),
 ])
 def test_exercise_3_wrong(answer, says):
     result = check_exercise_3.verdict(answer)

@@ -65,17 +65,18 @@ def check_exercise_1(function) -> None:
 @exercise(2)
 def check_exercise_2(function) -> None:
     """``ClippedStraightThroughSign``: forward sign(x), backward grad_output where |x| <= 1, else 0."""
-    x = _inputs(2, n=16)
+    x = torch.cat([_inputs(2, n=16), torch.tensor([-1.0, 1.0], dtype=torch.float64)])  # |x| = 1 is inside
     output = _forward(function, x)
     expect(torch.equal(output.detach(), torch.sign(x)), f"forward gives {output.detach()[:4].tolist()} for "
            f"x = {x[:4].tolist()}, expected torch.sign(x) = {torch.sign(x[:4]).tolist()}")
     upstream = torch.linspace(0.5, 2, len(x), dtype=torch.float64)
     grad = _gradient(function, x, upstream)
     inside = x.abs() <= 1
-    expect(torch.equal(grad[inside], upstream[inside]),
+    passed = grad[inside] == upstream[inside]
+    expect(bool(passed.all()),
            "where |x| <= 1 the backward must pass grad_output through unchanged "
-           f"(x = {x[inside][:2].tolist()}: gradient {grad[inside][:2].tolist()}, "
-           f"grad_output {upstream[inside][:2].tolist()})")
+           f"(x = {x[inside][~passed][:2].tolist()}: gradient {grad[inside][~passed][:2].tolist()}, "
+           f"grad_output {upstream[inside][~passed][:2].tolist()})")
     expect(torch.equal(grad[~inside], torch.zeros_like(grad[~inside])),
            f"where |x| > 1 the gradient must be 0 (x = {x[~inside][:2].tolist()}: "
            f"gradient {grad[~inside][:2].tolist()})")
@@ -95,9 +96,13 @@ def check_exercise_3(function) -> None:
     batch = x.reshape(2, 4)
     try:
         batched = torch.func.vmap(function.apply)(batch)
+        columns = torch.func.vmap(function.apply, in_dims=1)(batch)  # the batch along dimension 1: 4 samples of 2
     except RuntimeError as error:
         message = str(error).split(". ")[0]
         raise AssertionError(f"torch.func.vmap fails: {message}") from None
     expect(torch.allclose(batched, torch.exp(batch)), "under vmap the Function gives other values than exp")
+    expect(columns.shape == (4, 2) and torch.allclose(columns, torch.exp(batch).T),
+           f"vmap with in_dims=1 over a {tuple(batch.shape)} batch gives shape {tuple(columns.shape)}, expected "
+           "(4, 2): the vmap rule must return the dimension where the output's batch lies (in_dims[0] here)")
     expect(np.allclose(torch.func.grad(lambda t: function.apply(t).sum())(x).numpy(), torch.exp(x).numpy()),
            "torch.func.grad of the sum is not exp(x)")
