@@ -47,6 +47,28 @@ def in_place(obj, device):  # moves the tensors but writes them into the caller'
     return obj.to(device) if isinstance(obj, torch.Tensor) else obj
 
 
+def namedtuple_as_tuple(obj, device):  # a namedtuple comes back as a plain tuple
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: namedtuple_as_tuple(value, device) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [namedtuple_as_tuple(value, device) for value in obj]
+    if isinstance(obj, tuple):
+        return tuple(namedtuple_as_tuple(value, device) for value in obj)
+    return obj
+
+
+def generator_into_type(obj, device):  # type(obj)(generator): right for tuples, a TypeError for a namedtuple
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: generator_into_type(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(generator_into_type(value, device) for value in obj)
+    return obj
+
+
 def test_exercise_1_solution_and_skeleton():
     assert check_exercise_1.verdict(SOLUTIONS["to_device"]).status == "correct"
     assert check_exercise_1.verdict(lambda obj, device: None).status == "not done yet"
@@ -57,6 +79,8 @@ def test_exercise_1_solution_and_skeleton():
     (tuples_to_lists, "keep tuples as tuples"),
     (top_level_only, "not moved"),
     (in_place, "input was changed"),
+    (namedtuple_as_tuple, "namedtuple came back as a tuple"),
+    (generator_into_type, "TypeError"),
 ])
 def test_exercise_1_wrong(answer, says):
     result = check_exercise_1.verdict(answer)
@@ -123,6 +147,30 @@ def no_step(loss, model, optimizer, scaler, max_norm):
     return nn.utils.clip_grad_norm_(model.parameters(), max_norm)
 
 
+def no_scaler(loss, model, optimizer, scaler, max_norm):  # a plain float32 step: the scaler is ignored
+    loss.backward()
+    norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return norm
+
+
+def no_update(loss, model, optimizer, scaler, max_norm):  # the scale never adapts
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    return norm
+
+
+def optimizer_step(loss, model, optimizer, scaler, max_norm):  # bypasses the scaler's check for inf gradients
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    scaler.update()
+    return norm
+
+
 def no_return(loss, model, optimizer, scaler, max_norm):
     scaler.scale(loss).backward()
     scaler.unscale_(optimizer)
@@ -141,6 +189,9 @@ def test_exercise_4_solution_and_skeleton():
     (no_clip, "clip_grad_norm_"),
     (no_step, "scaler.step"),
     (no_return, "return the gradient norm"),
+    (no_scaler, "scaler was not used"),
+    (no_update, "call scaler.update()"),
+    (optimizer_step, "optimizer.step() was called directly"),
 ])
 def test_exercise_4_wrong(answer, says):
     result = check_exercise_4.verdict(answer)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import torch
 from torch import nn
 
 from helpers.exercises import NotDoneYet, exercise, expect
+
+_Batch = namedtuple("_Batch", ["inputs", "labels"])
 
 
 @exercise(1)
@@ -16,7 +20,8 @@ def check_exercise_1(to_device) -> None:
     moves nothing is caught on a CPU-only machine too.
     """
     text = "text"
-    nested = {"x": torch.ones(2), "pair": (torch.zeros(1), 3), "items": [torch.ones(1), text, {"deep": torch.ones(3)}]}
+    nested = {"x": torch.ones(2), "pair": (torch.zeros(1), 3), "items": [torch.ones(1), text, {"deep": torch.ones(3)}],
+              "batch": _Batch(torch.ones(2, 3), torch.zeros(2))}
     out = to_device(nested, torch.device("meta"))
     if out is None:
         raise NotDoneYet
@@ -30,6 +35,11 @@ def check_exercise_1(to_device) -> None:
                                                           "move nested containers too (recursion)")
     expect(out["pair"][1] == 3 and out["items"][1] is text, "leave anything that is not a tensor as it is")
     expect(nested["x"].device.type == "cpu", "the input was changed: return new containers instead")
+    batch = out["batch"]
+    expect(type(batch) is _Batch, f"a namedtuple came back as a {type(batch).__name__}: build it with "
+                                  "type(obj)(*moved), since a namedtuple takes its fields as separate arguments")
+    expect(batch.inputs.device.type == "meta" and batch.labels.device.type == "meta",
+           "the tensors inside the namedtuple were not moved")
 
 
 @exercise(2)
@@ -65,6 +75,29 @@ def check_exercise_3(product_dtype, total_dtype, sum_dtype) -> None:
                                            "sum is on no list, so it keeps its input's dtype")
 
 
+class _RecordingScaler(torch.amp.GradScaler):
+    # A GradScaler that notes which of its methods the answer called, in order.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = []
+
+    def scale(self, outputs):
+        self.calls.append("scale")
+        return super().scale(outputs)
+
+    def unscale_(self, optimizer):
+        self.calls.append("unscale_")
+        return super().unscale_(optimizer)
+
+    def step(self, optimizer, *args, **kwargs):
+        self.calls.append("step")
+        return super().step(optimizer, *args, **kwargs)
+
+    def update(self, new_scale=None):
+        self.calls.append("update")
+        return super().update(new_scale)
+
+
 def _setup(seed: int = 6):
     generator = torch.Generator().manual_seed(seed)
     model = nn.Linear(5, 3)
@@ -74,7 +107,7 @@ def _setup(seed: int = 6):
     features = torch.randn(16, 5, generator=generator)
     targets = torch.randn(16, 3, generator=generator) * 10
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    scaler = _RecordingScaler("cpu", init_scale=2.0**10)
     loss = nn.functional.mse_loss(model(features), targets)
     return model, optimizer, scaler, loss
 
@@ -92,6 +125,8 @@ def check_exercise_4(clipped_step) -> None:
     if norm is None and untouched:
         raise NotDoneYet
     expect(not untouched, "no gradients were computed: call backward on the scaled loss")
+    expect("scale" in scaler.calls, "the scaler was not used: backward through scaler.scale(loss), so that small "
+                                    "float16 gradients do not underflow")
     expect(norm is not None, "return the gradient norm that clip_grad_norm_ gives")
 
     # What the step should do, computed without a scaler: the gradient norm, then SGD on clipped gradients.
@@ -108,6 +143,11 @@ def check_exercise_4(clipped_step) -> None:
            f"gradient norm {value:.4f}, expected {ref_norm.item():.4f}")
     moved = any(not torch.equal(p, b) for p, b in zip(model.parameters(), before))
     expect(moved, "the parameters did not change: call scaler.step(optimizer)")
+    expect("step" in scaler.calls, "optimizer.step() was called directly: call scaler.step(optimizer), which "
+                                   "skips the step when the gradients are not finite")
+    expect("update" in scaler.calls and scaler.calls.index("update") > scaler.calls.index("step"),
+           f"the scaler's calls were {scaler.calls}: call scaler.update() after scaler.step(optimizer), so that "
+           "the scale adapts")
     same = all(torch.allclose(p, r, atol=1e-6) for p, r in zip(model.parameters(), ref_model.parameters()))
     expect(same, "the parameters differ from a step with clipped gradients: clip with "
                  "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) between unscale_ and step")
