@@ -70,6 +70,14 @@ def classes_by_astype(df):
     return df["class_"].astype(int).tolist()
 
 
+def classes_without_the_row(df):
+    # Names the column and the value, but the only "1" in the message is an example, not the row.
+    for value in df["class_"]:
+        if isinstance(value, (bool, str)) or pd.isna(value) or value != int(value):
+            raise ValueError(f"column 'class_' must hold whole numbers (e.g. 1), found {value!r}")
+    return [int(value) for value in df["class_"]]
+
+
 # Exercise 3: a sampler that draws every class equally often.
 def balanced_sampler(labels, generator):
     counts = torch.bincount(labels)
@@ -104,7 +112,8 @@ def sampler_ignoring_the_generator(labels, generator):
 CASES = [
     (check_exercise_1, pixel_positions, [positions_with_the_channel, positions_of_one_crop, positions_column_first,
                                          positions_as_flat_indices]),
-    (check_exercise_2, integer_classes, [classes_by_int, classes_unchecked, classes_by_dtype, classes_by_astype]),
+    (check_exercise_2, integer_classes, [classes_by_int, classes_unchecked, classes_by_dtype, classes_by_astype,
+                                         classes_without_the_row]),
     (check_exercise_3, balanced_sampler, [sampler_weighted_by_count, sampler_with_equal_weights,
                                           sampler_with_class_weights, sampler_without_replacement,
                                           sampler_ignoring_the_generator]),

@@ -174,3 +174,23 @@ def seed_worker(worker_id: int) -> None:
     worker_seed = torch.initial_seed() % 2**32
     np.random.seed(worker_seed)
     random.seed(worker_seed)
+
+
+class NumberStream(torch.utils.data.IterableDataset):
+    """The numbers ``0 .. count - 1`` as a stream: an ``IterableDataset``, with or without sharding across workers.
+
+    Each DataLoader worker runs its own copy of ``__iter__``. With ``shard=True`` a
+    worker asks ``get_worker_info()`` which one it is and yields only every
+    ``num_workers``-th number, so each number arrives once; with ``shard=False``
+    every worker yields them all. A class in this module so that workers can unpickle it.
+    Taught in 11_data_handling.
+    """
+
+    def __init__(self, count: int, shard: bool = True):
+        self.count, self.shard = count, shard
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()  # None in the main process
+        if info is None or not self.shard:
+            return iter(range(self.count))
+        return iter(range(info.id, self.count, info.num_workers))

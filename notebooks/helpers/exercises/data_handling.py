@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from helpers.exercises import NotDoneYet, exercise, expect
@@ -64,8 +66,9 @@ def check_exercise_2(integer_classes) -> None:
         except ValueError as error:
             message = str(error)
             expect("class_" in message, f"the error for {what} does not name the column 'class_': {message!r}")
-            expect("1" in message.replace("class_", ""),
-                   f"the error for {what} (in row 1) does not name the row: {message!r}")
+            # The row as its own words ("row 1", "row: 1"), not just a "1" somewhere in the message.
+            expect(re.search(r"\brow\W{0,3}1\b", message, re.IGNORECASE) is not None,
+                   f"the error for {what} does not name the row as 'row 1': {message!r}")
             expect(shown in message.lower(), f"the error for {what} does not show the value {shown}: {message!r}")
         else:
             raise AssertionError(f"no ValueError for a class_ column holding {what} in row 1: {values!r}")
