@@ -50,6 +50,26 @@ def test_1_always_warning_is_wrong():
     assert v.status == "wrong" and "0.9 -> 0.95" in v.detail
 
 
+def test_1_global_digits_logger_is_wrong():
+    def answer(log, previous, current):
+        if current < previous:
+            logging.getLogger("digits").warning("accuracy fell")
+
+    v = check_exercise_1.verdict(answer)
+    assert v.status == "wrong" and "logged on the logger 'digits', not on the logger it was given" in v.detail
+
+
+def test_1_root_logger_is_wrong():
+    def answer(log, previous, current):
+        if current < previous:
+            logging.warning("accuracy fell")
+
+    handlers = list(logging.getLogger().handlers)
+    v = check_exercise_1.verdict(answer)
+    assert v.status == "wrong" and "logged on the logger 'root'" in v.detail
+    assert logging.getLogger().handlers == handlers  # the check left no handler behind
+
+
 def test_1_print_instead_of_log_is_wrong(capsys):
     def answer(log, previous, current):
         if current < previous:

@@ -21,3 +21,17 @@ def use_tensorboard_without_tensorflow() -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+
+
+def stored_hparams(accumulator) -> dict:
+    """The hyperparameters that ``SummaryWriter.add_hparams`` stored in a run, as a dict.
+
+    ``accumulator`` is a loaded ``EventAccumulator`` of the run folder. The hparams plugin keeps the settings as a
+    protocol-buffer record whose values are numbers (as floats), strings or booleans; this unpacks it.
+    Taught in 10_logging.
+    """
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    content = accumulator.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    record = plugin_data_pb2.HParamsPluginData.FromString(content)
+    return {name: getattr(value, value.WhichOneof("kind")) for name, value in record.session_start_info.hparams.items()}

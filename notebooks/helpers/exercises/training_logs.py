@@ -38,19 +38,32 @@ def check_exercise_1(warn_if_worse) -> None:
     log.propagate = False
     handler = _ListHandler()
     log.handlers = [handler]
+    # Records sent to another logger: the notebook's global "digits" logger, or the root logger (logging.warning,
+    # or a logger that passes its records on to the root), which the answer should not have used.
+    elsewhere = _ListHandler()
+    others = (logging.getLogger("digits"), logging.getLogger())
     printed = io.StringIO()
     cases = [(0.95, 0.90), (0.90, 0.95), (0.95, 0.95)]
-    with contextlib.redirect_stdout(printed):
-        for previous, current in cases:
-            before = len(handler.records)
-            warn_if_worse(log, previous, current)
-            if previous > current:
-                continue
-            extra = handler.records[before:]
-            expect(not extra, f"a record for {previous} -> {current} ({extra[0].levelname if extra else ''}): only "
-                   "a drop in accuracy should be logged")
+    for other in others:
+        other.addHandler(elsewhere)
+    try:
+        with contextlib.redirect_stdout(printed):
+            for previous, current in cases:
+                before = len(handler.records)
+                warn_if_worse(log, previous, current)
+                if previous > current:
+                    continue
+                extra = handler.records[before:]
+                expect(not extra, f"a record for {previous} -> {current} ({extra[0].levelname if extra else ''}): "
+                       "only a drop in accuracy should be logged")
+    finally:
+        for other in others:
+            other.removeHandler(elsewhere)
     records = handler.records
     if not records:
+        names = sorted({record.name for record in elsewhere.records})
+        expect(not names, f"your function logged on the logger {', '.join(map(repr, names))}, not on the logger it "
+               "was given: call log.warning(...)")
         expect(not printed.getvalue(), f"your function printed {printed.getvalue().strip()!r} instead of logging it: "
                "call log.warning(...)")
         raise NotDoneYet
