@@ -56,3 +56,28 @@ def test_without_timestamp_strips_an_iso_timestamp_and_refuses_a_line_without_on
     assert without_timestamp("2026-01-31T09:15:02 INFO    digits | epoch 1") == "INFO    digits | epoch 1"
     with pytest.raises(ValueError, match="does not start with an ISO 8601 timestamp: 'INFO    digits | x'"):
         without_timestamp("INFO    digits | x")
+
+
+def test_stored_hparams_reads_back_what_add_hparams_wrote(tmp_path):
+    script = textwrap.dedent(
+        """
+        import sys
+        from helpers.tensorboard_stub import stored_hparams, use_tensorboard_without_tensorflow
+
+        use_tensorboard_without_tensorflow()
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(log_dir=sys.argv[1])
+        writer.add_hparams({"optimizer": "SGD", "lr": 0.1, "epochs": 8, "nesterov": True}, {"m": 0.5}, run_name=".")
+        writer.close()
+        run = EventAccumulator(sys.argv[1])
+        run.Reload()
+        print(sorted(stored_hparams(run).items()))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "run")], capture_output=True, text=True,
+                            timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    # torch stores the int and the bool as numbers
+    assert result.stdout.strip() == "[('epochs', 8.0), ('lr', 0.1), ('nesterov', 1.0), ('optimizer', 'SGD')]"

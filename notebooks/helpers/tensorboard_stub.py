@@ -27,7 +27,8 @@ def stored_hparams(accumulator) -> dict:
     """The hyperparameters that ``SummaryWriter.add_hparams`` stored in a run, as a dict.
 
     ``accumulator`` is a loaded ``EventAccumulator`` of the run folder. The hparams plugin keeps the settings as a
-    protocol-buffer record whose values are numbers (as floats), strings or booleans; this unpacks it.
+    protocol-buffer record whose values are floats
+    (``torch`` stores ints and bools as numbers) or strings; this unpacks it.
     Taught in 10_logging.
     """
     from tensorboard.plugins.hparams import plugin_data_pb2
