@@ -96,7 +96,7 @@ def traced(model, example):  # the old TorchScript way
 
 
 @pytest.mark.parametrize("answer, says", [
-    (fixed_shape, "a batch of 3 fails"),
+    (fixed_shape, "a batch of 1 fails"),
     (returns_the_module, "not the torch.export.ExportedProgram"),
     (traced, "not the torch.export.ExportedProgram"),
 ])
