@@ -174,7 +174,10 @@ def main(argv=None) -> None:
         if args.resume:  # every rank reads rank 0's checkpoint onto its own device, and its own random state
             start_epoch = load_checkpoint(checkpoint_path, model=model, optimizer=optimizer, map_location=device,
                                           restore_rng=False)["epoch"]
-            torch.set_rng_state(torch.load(out_dir / f"rng_rank{rank}.pt", weights_only=True))
+            rng = torch.load(out_dir / f"rng_rank{rank}.pt", weights_only=True)
+            torch.set_rng_state(rng["cpu"])
+            if device.type == "cuda":  # dropout on a GPU draws from that GPU's generator
+                torch.cuda.set_rng_state(rng["cuda"], device)
 
         shard_epoch0, epoch_losses, step = None, [], 0
         for epoch in range(start_epoch, args.epochs):
@@ -202,7 +205,10 @@ def main(argv=None) -> None:
             # model, not the DDP wrapper). Random states differ per rank: each rank keeps its own.
             if rank == 0:
                 save_checkpoint(checkpoint_path, model=model, epoch=epoch + 1, optimizer=optimizer)
-            torch.save(torch.get_rng_state(), out_dir / f"rng_rank{rank}.pt")
+            rng = {"cpu": torch.get_rng_state()}
+            if device.type == "cuda":
+                rng["cuda"] = torch.cuda.get_rng_state(device)
+            torch.save(rng, out_dir / f"rng_rank{rank}.pt")
             dist.barrier()  # nobody reads the file before rank 0 has finished writing it
             if epoch + 1 == args.stop_after:
                 break

@@ -11,9 +11,9 @@ and metric too), so each one can be lifted into another project. Checkpoints go 
 ``helpers.checkpoints.save_checkpoint`` (atomic, with the optimizer, scheduler, scaler and random
 states, and the run's settings: a resume with other settings is refused, naming them).
 
-Training starts only under ``if __name__ == "__main__":``. With ``--workers`` above 0 this matters:
-under the "spawn" start method (the default on macOS and Windows) every DataLoader worker is a fresh
-Python interpreter that imports this file; without the guard, each worker would start training again.
+Training starts only under ``if __name__ == "__main__":``. With ``--workers`` above 0 this matters
+on every system: under the "spawn" start method (macOS, Windows) and "forkserver" (Linux's default from
+Python 3.14) every DataLoader worker imports this file; without the guard, each would start training.
 Taught in 12_putting_it_together.
 """
 
@@ -297,7 +297,10 @@ def parse_args(argv=None):
     parser.add_argument("--tensorboard", type=Path, default=None, help="write TensorBoard logs to this folder")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--out-dir", type=Path, default=None, help="default: output/digits_template/checkpoints")
-    return parser.parse_args(argv)
+    parser.add_argument("--overwrite", action="store_true", help="start a new run over an existing checkpoint")
+    args = parser.parse_args(argv)
+    args.error = parser.error  # main reports a refused resume or an existing run the way argparse reports errors
+    return args
 
 
 def main(argv=None):
@@ -316,12 +319,18 @@ def main(argv=None):
     resuming = args.resume and (out_dir / "last.pt").exists()
     if args.resume and not resuming:
         print(f"no {out_dir.name}/last.pt yet: starting a new run")
+    if not args.resume and not args.overwrite and (out_dir / "last.pt").exists():
+        args.error(f"{out_dir / 'last.pt'} exists: pass --resume to continue that run or --overwrite to start anew")
+    if args.fp16 and device.type == "cpu":
+        print("warning: --fp16 on a CPU is slow and gains nothing; --bf16 is the CPU's reduced precision")
+    if args.bf16 and device.type == "cuda" and not torch.cuda.is_bf16_supported(including_emulation=False):
+        print(f"warning: {torch.cuda.get_device_name(device)} has no native bfloat16 (emulated, slow); try --fp16")
     writer = None
     if args.tensorboard is not None:
         from torch.utils.tensorboard import SummaryWriter
 
         # On a resume, drop what the interrupted run logged after its last checkpoint.
-        done = torch.load(out_dir / "last.pt", weights_only=True)["epoch"] if resuming else 0
+        done = torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["epoch"] if resuming else 0
         writer = SummaryWriter(args.tensorboard, purge_step=done + 1)
     config = {"seed": args.seed, "workers": args.workers, "persistent_workers": args.persistent_workers}
     start = time.perf_counter()
@@ -332,6 +341,8 @@ def main(argv=None):
                 make_scheduler=one_cycle if args.patience is None else constant_lr, clip_norm=args.clip_norm,
                 patience=args.patience, amp_dtype=amp_dtype, checkpoint_dir=out_dir, resume=resuming,
                 config=config, writer=writer)
+    except ValueError as error:  # a resume with other settings: a usage error, not a crash
+        args.error(str(error))
     finally:
         if writer is not None:
             writer.close()

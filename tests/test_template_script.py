@@ -187,3 +187,37 @@ def test_launch_sets_what_torchrun_needs_on_each_system(system, expected, monkey
     assert env == {"OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1", **expected}
     monkeypatch.setenv("GLOO_SOCKET_IFNAME", "en0")  # a learner's own choice wins
     assert "GLOO_SOCKET_IFNAME" not in ddp_digits.launch_environment(system)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# main(): usage errors instead of tracebacks, and no silent overwrite (stops before any training)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def run_main(tmp_path, monkeypatch, capsys, *argv):
+    def below_tmp(*parts):
+        path = tmp_path.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    monkeypatch.setattr(template, "output_path", below_tmp)
+    with pytest.raises(SystemExit) as exited:
+        template.main(["--workers", "0", "--out-dir", str(tmp_path / "run"), *argv])
+    return exited.value.code, capsys.readouterr().err
+
+
+def test_main_refuses_to_start_over_an_existing_run(tmp_path, monkeypatch, capsys):
+    from helpers.checkpoints import save_checkpoint
+
+    save_checkpoint(tmp_path / "run" / "last.pt", model=nn.Linear(1, 1), epoch=1, config={"seed": 5})
+    code, err = run_main(tmp_path, monkeypatch, capsys)
+    assert code == 2 and "last.pt exists: pass --resume to continue that run or --overwrite" in err, err
+
+
+def test_main_reports_a_refused_resume_as_a_usage_error(tmp_path, monkeypatch, capsys):
+    from helpers.checkpoints import save_checkpoint
+
+    save_checkpoint(tmp_path / "run" / "last.pt", model=nn.Linear(1, 1), epoch=1, config={"seed": 5})
+    code, err = run_main(tmp_path, monkeypatch, capsys, "--resume")
+    assert code == 2 and "error: cannot resume from last.pt" in err and "seed: was 5, now 0" in err, err
+    assert "Traceback" not in err
