@@ -322,7 +322,7 @@ def main(argv=None):
     if not args.resume and not args.overwrite and (out_dir / "last.pt").exists():
         args.error(f"{out_dir / 'last.pt'} exists: pass --resume to continue that run or --overwrite to start anew")
     if args.fp16 and device.type == "cpu":
-        print("warning: --fp16 on a CPU is slow and gains nothing; --bf16 is the CPU's reduced precision")
+        print("warning: --fp16 with a GradScaler is meant for GPUs; on a CPU, --bf16 is the reduced precision to try")
     if args.bf16 and device.type == "cuda" and not torch.cuda.is_bf16_supported(including_emulation=False):
         print(f"warning: {torch.cuda.get_device_name(device)} has no native bfloat16 (emulated, slow); try --fp16")
     writer = None
